@@ -1,0 +1,68 @@
+"""arifOS Core: governance between applications and large language models.
+
+Public names are imported on first use, so ``import arifos_core`` stays cheap and never
+imports a provider SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._errors import ContractError, SpecIssue
+    from .contracts import (
+        CapabilityCheck,
+        Catalog,
+        Contract,
+        Policy,
+        check_capabilities,
+        load_catalog,
+        load_contract,
+        load_policy,
+        validate_paths,
+    )
+
+_LAZY = {
+    "ContractError": "arifos_core._errors",
+    "SpecIssue": "arifos_core._errors",
+    "CapabilityCheck": "arifos_core.contracts",
+    "Catalog": "arifos_core.contracts",
+    "Contract": "arifos_core.contracts",
+    "Policy": "arifos_core.contracts",
+    "check_capabilities": "arifos_core.contracts",
+    "load_catalog": "arifos_core.contracts",
+    "load_contract": "arifos_core.contracts",
+    "load_policy": "arifos_core.contracts",
+    "validate_paths": "arifos_core.contracts",
+}
+
+__all__ = [
+    "CapabilityCheck",
+    "Catalog",
+    "Contract",
+    "ContractError",
+    "Policy",
+    "SpecIssue",
+    "__version__",
+    "check_capabilities",
+    "load_catalog",
+    "load_contract",
+    "load_policy",
+    "validate_paths",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'arifos_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

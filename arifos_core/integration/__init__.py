@@ -1,0 +1,1 @@
+"""Documented integration import paths (kept stable across releases)."""

@@ -1,0 +1,1 @@
+"""Adapters at the import paths the arifOS v43 documentation uses."""
