@@ -32,7 +32,8 @@ def test_import_arifos_core_imports_no_provider_sdk() -> None:
 
 def test_import_arifos_core_is_lazy() -> None:
     code = ("import arifos_core, sys; assert 'jsonschema' not in sys.modules; "
-            "arifos_core.load_contract; assert 'jsonschema' in sys.modules")
+            "import arifos_core.contracts; assert 'jsonschema' not in sys.modules; "
+            "arifos_core.load_contract(); assert 'jsonschema' in sys.modules")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,7 @@
-"""Validate spec data against the shipped JSON Schemas and explain failures in plain words."""
+"""Validate spec data against the shipped JSON Schemas and explain failures in plain words.
+
+jsonschema is imported on first validation: it is most of the import cost of this package.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,16 @@ import difflib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from .._errors import SpecIssue
 from ._paths import packaged_spec_dir
 from ._source import SpecDocument, escape_pointer
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 __all__ = ["KINDS", "SCHEMA_FILES", "schema_for", "schema_issues", "vocabulary"]
 
@@ -40,6 +43,9 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resources = [(schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
                  for schema in _schemas().values()]
     return Registry().with_resources(resources)
@@ -52,6 +58,8 @@ def schema_for(kind: str) -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(schema_for(kind), registry=_registry(),
                                 format_checker=FormatChecker(["regex"]))
 
@@ -166,6 +174,8 @@ def _explain(error: ValidationError, doc: SpecDocument,
             yield doc.issue(pointer, f"invalid value {_show(instance)}",
                             expected=" or ".join(dict.fromkeys(options)), code="type")
         else:
+            from jsonschema.exceptions import best_match
+
             deepest = best_match(error.context)
             yield from _explain(deepest, doc, root)
         return

@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from .._errors import ContractError, SpecIssue
 from ._canon import CanonSection, Origin, canon_issues, read_canon_file
 from ._load import check_document, detect_kind
@@ -146,6 +143,9 @@ def _is_json_schema(path: Path, doc: SpecDocument) -> bool:
 
 
 def _schema_file(doc: SpecDocument) -> CheckOutcome:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(doc.data)
     except SchemaError as exc:
