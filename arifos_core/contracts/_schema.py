@@ -137,24 +137,26 @@ def _explain(error: ValidationError, doc: SpecDocument,
     pointer = _pointer(error.absolute_path)
     instance = error.instance
     validator = error.validator
-    hint = error.schema.get("description") if isinstance(error.schema, Mapping) else None
+    value: Any = error.validator_value  # the stubs widen these to include jsonschema's Unset
+    schema: Any = error.schema
+    hint = schema.get("description") if isinstance(schema, Mapping) else None
 
     if "propertyNames" in error.absolute_schema_path:
-        yield _unknown_key(doc, pointer, str(instance), error.validator_value
+        yield _unknown_key(doc, pointer, str(instance), value
                            if validator == "enum" else None, pattern=validator == "pattern"
-                           and error.validator_value)
+                           and value)
         return
     closed = validator in ("additionalProperties", "unevaluatedProperties")
     if closed and isinstance(instance, dict):
-        allowed = _allowed_keys(error.schema, root)
-        patterns = error.schema.get("patternProperties", {})
+        allowed = _allowed_keys(schema, root)
+        patterns = schema.get("patternProperties", {})
         for key in instance:
             if key not in allowed and not patterns:
                 yield _unknown_key(doc, pointer, key, sorted(allowed))
         return
     if validator == "required" and isinstance(instance, dict):
-        strays = [k for k in instance if k not in _allowed_keys(error.schema, root)]
-        for key in error.validator_value:
+        strays = [k for k in instance if k not in _allowed_keys(schema, root)]
+        for key in value:
             if key in instance:
                 continue
             message = f"missing required key {key!r}"
@@ -181,18 +183,18 @@ def _explain(error: ValidationError, doc: SpecDocument,
         return
     if validator == "type":
         yield doc.issue(pointer, f"wrong type: got {_json_type(instance)} {_show(instance)}",
-                        expected=_type_words(error.validator_value), code="type")
+                        expected=_type_words(value), code="type")
         return
     if validator == "enum":
-        near = _closest(instance, map(str, error.validator_value)) \
+        near = _closest(instance, map(str, value)) \
             if isinstance(instance, str) else None
         yield doc.issue(pointer, f"{_show(instance)} is not an accepted value",
-                        expected=_one_of(error.validator_value), suggestion=near, code="enum")
+                        expected=_one_of(value), suggestion=near, code="enum")
         return
     if validator == "const":
         yield doc.issue(pointer, f"{_show(instance)} is not accepted here"
                         + (f" ({hint})" if hint else ""),
-                        expected=_show(error.validator_value), code="enum")
+                        expected=_show(value), code="enum")
         return
     message = error.message if len(error.message) < 200 else error.message[:199] + "…"
     if hint and validator in ("pattern", "format"):
@@ -209,18 +211,19 @@ def _key_holding(data: Any, path: Iterable[object], value: Any) -> str | None:
         return None
     for key, item in data.items():
         if item is value:
-            return key
-    return next((key for key, item in data.items() if item == value), None)
+            return str(key)
+    return next((str(key) for key, item in data.items() if item == value), None)
 
 
 def _alternative(error: ValidationError) -> str:
+    value: Any = error.validator_value
     if error.validator == "type":
-        return _type_words(error.validator_value)
+        return _type_words(value)
     if error.validator == "const":
-        return _show(error.validator_value)
+        return _show(value)
     if error.validator == "enum":
-        return _one_of(error.validator_value)
-    return error.message
+        return _one_of(value)
+    return str(error.message)
 
 
 def _type_words(types: Any) -> str:
