@@ -3,10 +3,23 @@
 One root per concern::
 
     ValueError
-     └── ContractError        a spec file (contract, policy, catalog) is unreadable or invalid;
-                              carries the SpecIssue list: file, line, column, JSON pointer, fix
+     ├── ContractError              a spec file (contract, policy, catalog) is unreadable or
+     │                              invalid; carries SpecIssues: file, line, column, pointer, fix
+     └── ContractViolation          the factory refused a backend that falls short of the
+                                    contract; carries the CapabilityCheck
 
-Later concerns (backends, governance) add their own roots here.
+    BackendError                    a model provider call failed; keeps provider, status code and
+     │                              request id; ``retryable`` says whether trying again may help
+     ├── AuthenticationError        key missing, invalid or not permitted: names the env var
+     ├── RateLimitError             429; ``retry_after`` in seconds when the provider said
+     ├── BackendTimeoutError        the request timed out (also a TimeoutError)
+     ├── BackendUnavailableError    connection refused, 5xx, overloaded (529): the URL and a hint
+     ├── ModelNotFoundError         unknown model; ``available`` lists what the server offers
+     ├── InvalidRequestError        the provider rejected the request (also a ValueError)
+     ├── ProtocolError              malformed response or stream
+     └── UnsupportedParameterError  a parameter this backend cannot honour (also a TypeError)
+
+Error messages never contain API keys.
 """
 
 from __future__ import annotations
@@ -14,7 +27,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ContractError", "SpecIssue"]
+__all__ = [
+    "AuthenticationError",
+    "BackendError",
+    "BackendTimeoutError",
+    "BackendUnavailableError",
+    "ContractError",
+    "ContractViolation",
+    "InvalidRequestError",
+    "ModelNotFoundError",
+    "ProtocolError",
+    "RateLimitError",
+    "SpecIssue",
+    "UnsupportedParameterError",
+]
 
 
 @dataclass(frozen=True)
@@ -92,3 +118,102 @@ class ContractError(ValueError):
         lines = [f"{self.file}: {len(self.issues)} problems"]
         lines.extend(f"  {issue}" for issue in self.issues)
         return "\n".join(lines)
+
+
+class ContractViolation(ValueError):
+    """The factory refused a backend whose declared capabilities fail the contract.
+
+    ``check`` is the CapabilityCheck; ``contract_path`` the contract file it was checked against.
+    """
+
+    def __init__(self, message: str, *, check: object, contract_path: str) -> None:
+        super().__init__(message)
+        self.check = check
+        self.contract_path = contract_path
+
+
+class BackendError(Exception):
+    """A model provider call failed. Never carries the API key."""
+
+    default_retryable = False
+
+    def __init__(self, message: str, *, provider: str | None = None,
+                 status_code: int | None = None, request_id: str | None = None,
+                 retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status_code = status_code
+        self.request_id = request_id
+        self.retryable = self.default_retryable if retryable is None else retryable
+
+    def __str__(self) -> str:
+        details = [f"{k}={v}" for k, v in (("provider", self.provider),
+                                           ("status", self.status_code),
+                                           ("request_id", self.request_id)) if v is not None]
+        return f"{self.message} [{', '.join(details)}]" if details else self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.message, dict(vars(self))))
+
+
+def _rebuild(cls: type[BackendError], message: str, state: dict[str, object]) -> BackendError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    vars(error).update(state)
+    return error
+
+
+class AuthenticationError(BackendError):
+    """The API key is missing, invalid or lacks permission; the message names the env var."""
+
+
+class RateLimitError(BackendError):
+    """The provider rate-limited the call (429). ``retry_after`` is in seconds, when known."""
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class BackendTimeoutError(BackendError, TimeoutError):
+    """The request did not finish within its timeout."""
+
+    default_retryable = True
+
+
+class BackendUnavailableError(BackendError):
+    """The service could not be reached or is failing (connection refused, 5xx, overloaded)."""
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ModelNotFoundError(BackendError):
+    """The provider does not know the model. ``available`` lists the models it offers."""
+
+    def __init__(self, message: str, *, available: tuple[str, ...] = (),
+                 **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.available = available
+
+
+class InvalidRequestError(BackendError, ValueError):
+    """The request was rejected as invalid (400, 413, 422) or failed local validation."""
+
+
+class ProtocolError(BackendError):
+    """The response or stream did not follow the provider's protocol."""
+
+
+class UnsupportedParameterError(BackendError, TypeError):
+    """A parameter this backend cannot honour; pass ``strict=False`` to drop it instead."""
+
+    def __init__(self, message: str, *, parameter: str, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.parameter = parameter
