@@ -55,6 +55,9 @@ class _AliasMap(Mapping[str, BackendTarget]):
     def __len__(self) -> int:
         return len(self._targets())
 
+    def __repr__(self) -> str:
+        return repr(self._targets())
+
 
 class _BackendMapDescriptor:
     def __get__(self, factory: UnifiedBackendFactory | None, owner: type) -> _AliasMap:
@@ -110,7 +113,7 @@ class UnifiedBackendFactory:
         """Build the backend for ``model_name`` and check it against the contract."""
         target = self.resolve(model_name, deployment_type)
         cls = get_backend(target.family)
-        backend = cls(target.model, api_key=api_key, preset=target.preset,
+        backend = cls(model=target.model, api_key=api_key, preset=target.preset,
                       catalog=self.catalog, **kwargs)
         check = self.check(backend, name=model_name)
         if not check.ok:

@@ -34,12 +34,12 @@ class MockBackend(LLMBackend):
     family = "mock"
     option_prefix = "mock"
 
-    def __init__(self, responses: Sequence[Step] | Step = (), *, model: str = "mock",
+    def __init__(self, responses: Sequence[Step] | Step = (), *, model: str | None = None,
                  capabilities: Mapping[str, CapabilityValue] | None = None,
                  chunk_size: int | None = None, delay: float = 0.0,
                  catalog: Catalog | None = None, **kwargs: Any) -> None:
         kwargs.pop("api_key", None)
-        super().__init__(model, capabilities=capabilities, catalog=catalog, **kwargs)
+        super().__init__(model or "mock", capabilities=capabilities, catalog=catalog, **kwargs)
         self._script: list[Step] = (
             list(responses) if isinstance(responses, Sequence) and not isinstance(responses, str)
             else [responses])
