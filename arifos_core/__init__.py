@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._errors import ContractError, SpecIssue
+    from ._errors import BackendError, ContractError, SpecIssue
+    from .backends import LLMBackend, MockBackend, create_backend_from_spec
     from .contracts import (
         CapabilityCheck,
         Catalog,
@@ -37,17 +38,25 @@ _LAZY = {
     "load_contract": "arifos_core.contracts",
     "load_policy": "arifos_core.contracts",
     "validate_paths": "arifos_core.contracts",
+    "LLMBackend": "arifos_core.backends",
+    "MockBackend": "arifos_core.backends",
+    "BackendError": "arifos_core._errors",
+    "create_backend_from_spec": "arifos_core.backends",
 }
 
 __all__ = [
+    "BackendError",
     "CapabilityCheck",
     "Catalog",
     "Contract",
     "ContractError",
+    "LLMBackend",
+    "MockBackend",
     "Policy",
     "SpecIssue",
     "__version__",
     "check_capabilities",
+    "create_backend_from_spec",
     "load_catalog",
     "load_contract",
     "load_policy",

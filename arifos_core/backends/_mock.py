@@ -38,7 +38,6 @@ class MockBackend(LLMBackend):
                  capabilities: Mapping[str, CapabilityValue] | None = None,
                  chunk_size: int | None = None, delay: float = 0.0,
                  catalog: Catalog | None = None, **kwargs: Any) -> None:
-        kwargs.pop("api_key", None)
         super().__init__(model or "mock", capabilities=capabilities, catalog=catalog, **kwargs)
         self._script: list[Step] = (
             list(responses) if isinstance(responses, Sequence) and not isinstance(responses, str)

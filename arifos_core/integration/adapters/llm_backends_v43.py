@@ -1,9 +1,41 @@
 """arifOS v43 backend API at its documented import path.
 
-Holds the contract side of the backend factory: load the contract and check a backend's
-declared capabilities against it. Backends and the factory are added at this path as they land.
+    >>> from arifos_core.integration.adapters.llm_backends_v43 import create_backend_from_spec
+    >>> backend = create_backend_from_spec("claude", api_key="sk-ant-...")  # doctest: +SKIP
+
+Names: the factory (``create_backend_from_spec``, ``UnifiedBackendFactory`` and its
+``BACKEND_MAP``), the backend interface and its types, the registry, the errors, and the
+contract check the factory applies.
 """
 
+from ...backends import (
+    AuthenticationError,
+    BackendError,
+    BackendTimeoutError,
+    BackendUnavailableError,
+    Completion,
+    ContractViolation,
+    Health,
+    InvalidRequestError,
+    LLMBackend,
+    Message,
+    MockBackend,
+    ModelNotFoundError,
+    ProtocolError,
+    RateLimitError,
+    StreamChunk,
+    Tool,
+    ToolCall,
+    UnifiedBackendFactory,
+    UnsupportedParameterError,
+    Usage,
+    collect_stream,
+    create_backend,
+    create_backend_from_spec,
+    get_backend,
+    list_backends,
+    register_backend,
+)
 from ...contracts import (
     UNKNOWN,
     CapabilityCheck,
@@ -20,14 +52,40 @@ from ...contracts import (
 
 __all__ = [
     "UNKNOWN",
+    "AuthenticationError",
+    "BackendError",
+    "BackendTimeoutError",
+    "BackendUnavailableError",
     "CapabilityCheck",
     "CapabilityValue",
     "Catalog",
+    "Completion",
     "Contract",
     "ContractError",
+    "ContractViolation",
+    "Health",
+    "InvalidRequestError",
+    "LLMBackend",
+    "Message",
+    "MockBackend",
+    "ModelNotFoundError",
+    "ProtocolError",
+    "RateLimitError",
+    "StreamChunk",
+    "Tool",
+    "ToolCall",
+    "UnifiedBackendFactory",
+    "UnsupportedParameterError",
+    "Usage",
     "check_capabilities",
+    "collect_stream",
+    "create_backend",
+    "create_backend_from_spec",
     "default_catalog_path",
     "default_contract_path",
+    "get_backend",
+    "list_backends",
     "load_catalog",
     "load_contract",
+    "register_backend",
 ]
