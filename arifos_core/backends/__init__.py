@@ -15,13 +15,14 @@ from .._errors import (
     RateLimitError,
     UnsupportedParameterError,
 )
-from ._base import COMMON_PARAMS, LLMBackend, Reasoning, Request
+from ._base import COMMON_PARAMS, ProviderBackend, Reasoning, Request
 from ._factory import (
     BackendTarget,
     UnifiedBackendFactory,
     create_backend,
     create_backend_from_spec,
 )
+from ._interface import LLMBackend
 from ._mock import MockBackend
 from ._registry import get_backend, list_backends, register_backend
 from ._types import (
@@ -55,6 +56,7 @@ __all__ = [
     "MockBackend",
     "ModelNotFoundError",
     "ProtocolError",
+    "ProviderBackend",
     "RateLimitError",
     "Reasoning",
     "Request",

@@ -1,4 +1,4 @@
-"""LLMBackend: the one interface over every provider.
+"""ProviderBackend: the LLMBackend interface implemented once over any provider SDK.
 
 An adapter supplies the wire translation (pure: request building, response and stream-event
 parsing), the I/O (one sync and one async call each for a completion and a stream), and one
@@ -34,9 +34,10 @@ from ._config import (
     resolve_base_url,
     resolve_headers,
 )
-from ._types import Completion, Health, Message, StreamChunk, Tool, as_messages
+from ._interface import LLMBackend as _Interface
+from ._types import Completion, Message, StreamChunk, Tool, as_messages
 
-__all__ = ["COMMON_PARAMS", "AsyncStreamHandle", "LLMBackend", "Reasoning", "Request",
+__all__ = ["COMMON_PARAMS", "AsyncStreamHandle", "ProviderBackend", "Reasoning", "Request",
            "StreamHandle", "system_and_chat"]
 
 log = logging.getLogger("arifos_core.backends")
@@ -136,8 +137,8 @@ class AsyncStreamHandle:
     close: Callable[[], Awaitable[None]]
 
 
-class LLMBackend(ABC):
-    """A model provider behind one interface.
+class ProviderBackend(_Interface, ABC):
+    """A model provider behind the LLMBackend interface.
 
     Capabilities come from the catalog entry of the backend's family (and preset and model),
     optionally overridden by ``capabilities=``. Use as a context manager, or call ``close()``.
@@ -229,10 +230,10 @@ class LLMBackend(ABC):
     async def _alist_models(self) -> list[str]:
         return self._list_models()
 
-    def _close(self) -> None:  # noqa: B027 - optional hook
+    def _close(self) -> None:
         """Close the SDK clients."""
 
-    async def _aclose(self) -> None:  # noqa: B027 - optional hook
+    async def _aclose(self) -> None:
         """Close the async SDK client."""
 
     # -- the public interface -----------------------------------------------------------------
@@ -240,26 +241,6 @@ class LLMBackend(ABC):
     def get_capabilities(self) -> dict[str, CapabilityValue]:
         """Declared capabilities: True, False or "unknown" per capability name."""
         return dict(self._capabilities)
-
-    def generate(self, prompt: str, max_tokens: int = 1024, **params: Any) -> str:
-        """The text of a completion for a single user prompt."""
-        completion = self.complete(prompt, max_tokens=max_tokens, **params)
-        return completion.text or (completion.refusal or "")
-
-    async def agenerate(self, prompt: str, max_tokens: int = 1024, **params: Any) -> str:
-        """Async ``generate``."""
-        completion = await self.acomplete(prompt, max_tokens=max_tokens, **params)
-        return completion.text or (completion.refusal or "")
-
-    def generate_stream(self, prompt: str, max_tokens: int = 1024,
-                        **params: Any) -> Iterator[StreamChunk]:
-        """Stream the answer to a single user prompt."""
-        return self.stream(prompt, max_tokens=max_tokens, **params)
-
-    def agenerate_stream(self, prompt: str, max_tokens: int = 1024,
-                         **params: Any) -> AsyncIterator[StreamChunk]:
-        """Async ``generate_stream``."""
-        return self.astream(prompt, max_tokens=max_tokens, **params)
 
     def complete(self, messages: Any, **params: Any) -> Completion:
         """A completion for a prompt string or a list of messages."""
@@ -298,24 +279,6 @@ class LLMBackend(ABC):
         with self._translated():
             return await self._alist_models()
 
-    def health_check(self) -> Health:
-        """Whether the provider answers a cheap request (listing models); never raises."""
-        started = time.perf_counter()
-        try:
-            self.list_models()
-        except BackendError as exc:
-            return Health(False, time.perf_counter() - started, str(exc))
-        return Health(True, time.perf_counter() - started)
-
-    async def ahealth_check(self) -> Health:
-        """Async ``health_check``."""
-        started = time.perf_counter()
-        try:
-            await self.alist_models()
-        except BackendError as exc:
-            return Health(False, time.perf_counter() - started, str(exc))
-        return Health(True, time.perf_counter() - started)
-
     def close(self) -> None:
         """Close the connections this backend holds."""
         if not self._closed:
@@ -326,18 +289,6 @@ class LLMBackend(ABC):
         """Close the connections this backend holds, including async ones."""
         await self._aclose()
         self.close()
-
-    def __enter__(self) -> LLMBackend:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> LLMBackend:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- shared machinery ---------------------------------------------------------------------
 
@@ -535,3 +486,7 @@ def system_and_chat(request: Request) -> tuple[str | None, Sequence[Message]]:
     """The system text and the remaining messages, for providers that take them apart."""
     return request.system_text, request.chat
 
+
+
+#: Transitional name for adapters written before the interface was split out.
+LLMBackend = ProviderBackend

@@ -17,8 +17,8 @@ from ..contracts import (
     load_catalog,
     load_contract,
 )
-from ._base import LLMBackend
 from ._config import default_catalog
+from ._interface import LLMBackend
 from ._registry import get_backend, list_backends
 
 __all__ = ["BackendTarget", "UnifiedBackendFactory", "create_backend", "create_backend_from_spec"]

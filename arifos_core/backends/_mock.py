@@ -14,7 +14,7 @@ from typing import Any, Union
 
 from .._errors import BackendError
 from ..contracts import CapabilityValue, Catalog
-from ._base import AsyncStreamHandle, LLMBackend, Request, StreamHandle
+from ._base import AsyncStreamHandle, ProviderBackend, Request, StreamHandle
 from ._types import Completion, StreamChunk, confidence_from_logprobs
 
 __all__ = ["MockBackend"]
@@ -23,7 +23,7 @@ Step = Union[  # noqa: UP007 - a runtime alias on 3.10
     str, Completion, BaseException, Callable[[Request], Union[str, Completion]]]  # noqa: UP007
 
 
-class MockBackend(LLMBackend):
+class MockBackend(ProviderBackend):
     """A backend that plays a script.
 
     ``responses`` are used in order; running out raises RuntimeError naming how many calls
