@@ -49,6 +49,7 @@ COMMON_PARAMS = frozenset({
     "response_schema", "logprobs", "top_logprobs", "reasoning", "seed", "timeout",
 })
 #: A parameter that needs a capability: declared False means the backend cannot honour it.
+#: (``reasoning`` is not gated: a model may accept an effort without returning its reasoning.)
 PARAM_CAPABILITY = {
     "system": "supports_system_prompts",
     "stop": "supports_stop_signal",
@@ -56,7 +57,6 @@ PARAM_CAPABILITY = {
     "tool_choice": "supports_tool_call_wrapping",
     "logprobs": "supports_logprobs",
     "top_logprobs": "supports_logprobs",
-    "reasoning": "supports_reasoning_pause",
     "response_schema": "supports_structured_output",
 }
 
@@ -280,10 +280,9 @@ class ProviderBackend(_Interface, ABC):
             return await self._alist_models()
 
     def close(self) -> None:
-        """Close the connections this backend holds."""
-        if not self._closed:
-            self._closed = True
-            self._close()
+        """Close the connections this backend holds (clients reopen if it is used again)."""
+        self._closed = True
+        self._close()
 
     async def aclose(self) -> None:
         """Close the connections this backend holds, including async ones."""
@@ -346,6 +345,7 @@ class ProviderBackend(_Interface, ABC):
             mapped = self._map_error(exc)
             if mapped is None:
                 raise
+            self._scrub_exception(exc)
             raise self._scrub(mapped) from exc
 
     @contextlib.contextmanager
@@ -358,6 +358,15 @@ class ProviderBackend(_Interface, ABC):
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ProtocolError(f"malformed {self.provider} response: "
                                 f"{type(exc).__name__}: {exc}", provider=self.provider) from exc
+
+    def _scrub_exception(self, exc: BaseException) -> None:
+        """Remove the API key from a provider exception kept as ``__cause__``."""
+        key = self._api_key.reveal()
+        if key and any(key in str(arg) for arg in exc.args):
+            exc.args = tuple(str(arg).replace(key, "***") if key in str(arg) else arg
+                             for arg in exc.args)
+            if hasattr(exc, "message") and isinstance(exc.message, str):
+                exc.message = exc.message.replace(key, "***")
 
     def _scrub(self, error: BackendError) -> BackendError:
         key = self._api_key.reveal()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from .._errors import BackendError, UnsupportedParameterError
 from ..contracts import UNKNOWN, CapabilityValue, vocabulary
@@ -20,6 +20,7 @@ from ._types import Completion, Health, StreamChunk, as_messages
 __all__ = ["LLMBackend"]
 
 _PAIRS = (("generate", "complete"), ("generate_stream", "stream"))
+_B = TypeVar("_B", bound="LLMBackend")
 
 
 class LLMBackend:
@@ -133,13 +134,13 @@ class LLMBackend:
         """Release connections, including async ones."""
         self.close()
 
-    def __enter__(self) -> LLMBackend:
+    def __enter__(self: _B) -> _B:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    async def __aenter__(self) -> LLMBackend:
+    async def __aenter__(self: _B) -> _B:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -15,12 +15,12 @@ Wire translation, all pure:
   the server) keep only the JSON Schema keywords Ollama knows for tool parameters.
 * ``format`` = the JSON Schema of ``response_schema``; ``think`` = the reasoning effort
   (``"low"|"medium"|"high"``) or ``True`` for a token budget, which Ollama cannot bound;
-  ``logprobs``/``top_logprobs`` when the installed client has them (ollama-python >= 0.6.1,
-  server >= 0.12.11).
+  ``logprobs``/``top_logprobs`` when the installed client has them (newer ollama-python;
+  the server returns them since 0.12.11), else those parameters are unsupported.
 * ``done_reason`` ``stop``/``length``/``load``/``unload`` becomes stop/length (tool_calls when
   the message has calls); Ollama has no refusal signal. Tool calls get stable ids
   ``call_<n>`` because the client drops the ids newer servers send. Timings (nanoseconds on the
-  wire) go into the final stream chunk's metadata in seconds, and stay on ``Completion.raw``.
+  wire) go into ``metadata`` (of the Completion, or of the final stream chunk) in seconds.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from .._errors import (
     RateLimitError,
     UnsupportedParameterError,
 )
-from ._base import AsyncStreamHandle, LLMBackend, Request, StreamHandle
+from ._base import AsyncStreamHandle, ProviderBackend, Request, StreamHandle
 from ._types import (
     Completion,
     FinishReason,
@@ -84,7 +84,7 @@ def _import_ollama(sdk: ModuleType | None) -> ModuleType:
                           "pip install 'arifos-core[ollama]'") from exc
 
 
-class OllamaBackend(LLMBackend):
+class OllamaBackend(ProviderBackend):
     """A model served by Ollama (local ``ollama serve`` or Ollama cloud with an API key)."""
 
     family = "ollama"
@@ -117,6 +117,9 @@ class OllamaBackend(LLMBackend):
         return replace(request, tool_choice=None)
 
     def _unsupported_reason(self, name: str) -> str | None:
+        if name == "reasoning" and self._capabilities.get("supports_reasoning_pause") is False:
+            # Ollama answers 400 "does not support thinking" for such models.
+            return "the catalog declares supports_reasoning_pause false for this model"
         reason = super()._unsupported_reason(name)
         argument = _CLIENT_ARGUMENT.get(name)
         if reason is None and argument and argument not in self._chat_params:
@@ -164,16 +167,19 @@ class OllamaBackend(LLMBackend):
         return {"host": self.base_url, "timeout": timeout, "headers": headers}
 
     def _client(self, timeout: float | None) -> Any:
-        seconds = timeout or self.timeout
-        if seconds not in self._clients:
-            self._clients[seconds] = self._ollama.Client(**self._client_settings(seconds))
-        return self._clients[seconds]
+        return self._pooled(self._clients, self._ollama.Client, timeout)
 
     def _aclient(self, timeout: float | None) -> Any:
+        return self._pooled(self._aclients, self._ollama.AsyncClient, timeout)
+
+    def _pooled(self, pool: dict[float, Any], factory: Any, timeout: float | None) -> Any:
+        """One client per timeout (the client takes its timeout when created), made on first
+        use. Using the backend after close() opens new clients, so close() must run again."""
         seconds = timeout or self.timeout
-        if seconds not in self._aclients:
-            self._aclients[seconds] = self._ollama.AsyncClient(**self._client_settings(seconds))
-        return self._aclients[seconds]
+        if seconds not in pool:
+            pool[seconds] = factory(**self._client_settings(seconds))
+            self._closed = False
+        return pool[seconds]
 
     def _close(self) -> None:
         for client in self._clients.values():
@@ -220,7 +226,8 @@ class OllamaBackend(LLMBackend):
             text=message.content or "", finish_reason=_finish(response.done_reason, calls),
             model=response.model or self.model, tool_calls=calls, logprobs=logprobs,
             confidence=confidence_from_logprobs(logprobs), reasoning=message.thinking or None,
-            usage=_usage(response), raw_finish_reason=response.done_reason, raw=response)
+            usage=_usage(response), raw_finish_reason=response.done_reason,
+            metadata=_timings(response), raw=response)
 
     def _stream_state(self, request: Request) -> _StreamState:
         return _StreamState()
@@ -228,8 +235,8 @@ class OllamaBackend(LLMBackend):
     def _parse_event(self, event: Any, state: _StreamState) -> Iterable[StreamChunk]:
         message = event.message
         text, reasoning = message.content or "", message.thinking or ""
-        state.calls.extend(_tool_call(call, len(state.calls) + offset)
-                           for offset, call in enumerate(message.tool_calls or ()))
+        state.calls += [_tool_call(call, index) for index, call in
+                        enumerate(message.tool_calls or (), start=len(state.calls))]
         logprobs = _logprobs(event)
         if not event.done:
             if text or reasoning or logprobs:
@@ -268,6 +275,10 @@ class OllamaBackend(LLMBackend):
             return BackendUnavailableError(f"{self.base_url!r} is not a usable Ollama URL "
                                            f"({exc}); set OLLAMA_HOST or base_url=...",
                                            retryable=False)
+        if isinstance(exc, httpx.LocalProtocolError):
+            return InvalidRequestError(f"the request to {where} could not be sent: {exc}")
+        if isinstance(exc, httpx.TransportError):
+            return BackendUnavailableError(f"cannot talk to {where}: {_detail(exc)}")
         if isinstance(exc, (httpx.HTTPError, httpx.StreamError, httpx.CookieConflict)):
             return ProtocolError(f"HTTP exchange with {where} failed: "
                                  f"{type(exc).__name__}: {exc}")
@@ -312,7 +323,7 @@ class OllamaBackend(LLMBackend):
         """The server's models for a not-found message; never raises, waits at most 2 s."""
         try:
             return tuple(_model_names(self._client(2.0).list()))
-        except Exception:  # noqa: BLE001 - a hint must not hide the real error
+        except Exception:  # a hint must never hide the real error
             return ()
 
 

@@ -209,6 +209,7 @@ class Completion:
     provider: str = ""
     raw_finish_reason: str | None = None
     response_id: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     raw: Any = field(default=None, repr=False, compare=False)
 
     @property
