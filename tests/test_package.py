@@ -14,7 +14,7 @@ from conftest import ROOT
 import arifos_core
 import arifos_core.contracts
 
-SDKS = {"openai", "anthropic", "google", "ollama", "httpx"}
+SDKS = {"openai", "anthropic", "google", "ollama", "httpx", "httpx2", "tiktoken"}
 
 
 def test_import_arifos_core_imports_no_provider_sdk() -> None:
@@ -22,7 +22,8 @@ def test_import_arifos_core_imports_no_provider_sdk() -> None:
             f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {SDKS!r}); "
             "assert not bad, bad; "
             "import arifos_core.integration.adapters.llm_backends_v43, "
-            "arifos_core.integration.adapters.governed_llm; "
+            "arifos_core.integration.adapters.governed_llm, arifos_core.gateway, "
+            "arifos_core.usage, arifos_core.resilience; "
             f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {SDKS!r}); "
             "assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -42,6 +43,10 @@ def test_import_arifos_core_is_lazy() -> None:
 @pytest.mark.parametrize("module", [
     "arifos_core",
     "arifos_core.contracts",
+    "arifos_core.backends",
+    "arifos_core.resilience",
+    "arifos_core.usage",
+    "arifos_core.gateway",
     "arifos_core.integration.adapters.llm_backends_v43",
     "arifos_core.integration.adapters.governed_llm",
 ])
@@ -52,9 +57,14 @@ def test_public_names_resolve(module: str) -> None:
         assert getattr(mod, name) is not None, name
 
 
-def test_contracts_all_lists_every_public_name() -> None:
-    public = {n for n in vars(arifos_core.contracts) if not n.startswith("_")}
-    assert public == set(arifos_core.contracts.__all__)
+@pytest.mark.parametrize("module", ["arifos_core.contracts", "arifos_core.backends",
+                                    "arifos_core.resilience", "arifos_core.usage",
+                                    "arifos_core.gateway"])
+def test_all_lists_every_public_name(module: str) -> None:
+    mod = importlib.import_module(module)
+    public = {n for n, v in vars(mod).items() if not n.startswith("_")
+              and not isinstance(v, type(importlib))}
+    assert public == set(mod.__all__)
 
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
@@ -74,3 +84,5 @@ def test_wheel_ships_spec_and_canon(tmp_path: Path) -> None:
                     "canon/floors.md", "canon/capabilities.md", "canon/verdicts.md"):
         assert f"arifos_core/_data/{shipped}" in names, shipped
     assert "arifos_core/py.typed" in names
+    for encoding in ("o200k_base", "cl100k_base"):
+        assert f"arifos_core/usage/encodings/{encoding}.tiktoken.gz" in names

@@ -9,7 +9,7 @@
 from .._errors import ContractError, SpecIssue
 from ._canon import CanonSection, read_canon_file
 from ._check import CapabilityCheck, check_capabilities
-from ._load import load_catalog, load_contract, load_policy
+from ._load import load_catalog, load_contract, load_policy, read_spec
 from ._model import (
     UNKNOWN,
     Alias,
@@ -33,6 +33,7 @@ from ._paths import (
     default_catalog_path,
     default_contract_path,
     default_policy_path,
+    default_pricing_path,
     packaged_canon_dir,
     packaged_spec_dir,
 )
@@ -67,12 +68,14 @@ __all__ = [
     "default_catalog_path",
     "default_contract_path",
     "default_policy_path",
+    "default_pricing_path",
     "load_catalog",
     "load_contract",
     "load_policy",
     "packaged_canon_dir",
     "packaged_spec_dir",
     "read_canon_file",
+    "read_spec",
     "validate_paths",
     "vocabulary",
 ]

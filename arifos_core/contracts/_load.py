@@ -32,10 +32,12 @@ from ._paths import default_catalog_path, default_contract_path, default_policy_
 from ._schema import KINDS, SCHEMA_FILES, schema_for, schema_issues
 from ._source import SpecDocument, escape_pointer, read_document
 
-__all__ = ["check_document", "detect_kind", "load_catalog", "load_contract", "load_policy"]
+__all__ = ["check_document", "detect_kind", "load_catalog", "load_contract", "load_policy",
+           "read_spec"]
 
 PathLike = str | os.PathLike[str]
-_SNIFF = {"llm_contract": "contract", "floors": "policy", "families": "catalog"}
+_SNIFF = {"llm_contract": "contract", "floors": "policy", "families": "catalog",
+          "providers": "pricing", "agents": "gateway"}
 
 
 def load_contract(path: PathLike | None = None) -> Contract:
@@ -54,6 +56,11 @@ def load_catalog(path: PathLike | None = None) -> Catalog:
     """Load a capability catalog file (JSON or YAML); the shipped catalog by default."""
     doc = _checked(path or default_catalog_path(), "catalog")
     return _build_catalog(doc.data, doc.path, _digest(doc.data))
+
+
+def read_spec(path: PathLike, kind: str) -> Any:
+    """The data of a spec file of ``kind`` after every check; ContractError otherwise."""
+    return _checked(path, kind).data
 
 
 def _checked(path: PathLike, kind: str) -> SpecDocument:
@@ -187,10 +194,23 @@ def _target_issues(doc: SpecDocument, pointer: str, target: Mapping[str, Any],
     return []
 
 
+def _pricing_rules(doc: SpecDocument) -> list[SpecIssue]:
+    issues = []
+    for name, provider in doc.data["providers"].items():
+        base = f"/providers/{escape_pointer(name)}"
+        if provider.get("local") and provider.get("models"):
+            issues.append(doc.issue(f"{base}/models", "a local provider costs nothing; remove its "
+                                    "model prices or set local to false", code="conflict"))
+        issues += _rule_duplicates(doc, f"{base}/models", provider.get("models", []))
+    return issues
+
+
 _SEMANTIC: dict[str, Callable[[SpecDocument], list[SpecIssue]]] = {
     "contract": _contract_rules,
     "policy": _policy_rules,
     "catalog": _catalog_rules,
+    "pricing": _pricing_rules,
+    "gateway": lambda doc: [],
 }
 
 

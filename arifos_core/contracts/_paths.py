@@ -9,6 +9,7 @@ __all__ = [
     "default_catalog_path",
     "default_contract_path",
     "default_policy_path",
+    "default_pricing_path",
     "packaged_canon_dir",
     "packaged_spec_dir",
 ]
@@ -46,6 +47,11 @@ def default_contract_path() -> Path:
 def default_policy_path() -> Path:
     """``spec/v43/governance_policy.yaml``."""
     return packaged_spec_dir() / "v43" / "governance_policy.yaml"
+
+
+def default_pricing_path() -> Path:
+    """``spec/pricing/prices.json``."""
+    return packaged_spec_dir() / "pricing" / "prices.json"
 
 
 def default_catalog_path() -> Path:

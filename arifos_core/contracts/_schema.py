@@ -27,6 +27,8 @@ SCHEMA_FILES: Mapping[str, str] = {
     "contract": "contract.schema.json",
     "policy": "policy.schema.json",
     "catalog": "catalog.schema.json",
+    "pricing": "pricing.schema.json",
+    "gateway": "gateway.schema.json",
 }
 KINDS = tuple(SCHEMA_FILES)
 _DEFS_FILE = "defs.schema.json"

@@ -163,6 +163,12 @@ def _summary(kind: str, data: dict[str, Any]) -> str:
                 f"{len(llm['recommended_capabilities'])} recommended capabilities")
     if kind == "policy":
         return f"policy {data['name']} {data['version']}: {len(data['floors'])} floors"
+    if kind == "gateway":
+        return f"gateway {data['version']}: default {data['default']}, " \
+               f"{len(data.get('agents', {}))} agent routes"
+    if kind == "pricing":
+        models = sum(len(p.get("models", [])) for p in data["providers"].values())
+        return f"pricing {data['version']}: {len(data['providers'])} providers, {models} models"
     return (f"catalog {data['version']}: {len(data['families'])} families, "
             f"{len(data['aliases'])} aliases")
 
