@@ -208,21 +208,11 @@ class LLMGateway:
         LLMResponse."""
         name, backend, call = self._call(prompt, system, model, agent_name, tools, temperature,
                                          max_tokens, params)
-        started = time.perf_counter()
-        seen: list[StreamChunk] = []
-        tokens = count_message_tokens(prompt, name).tokens
+        tally = _StreamTally(self, prompt, name, agent_name)
         chunks = backend.stream(prompt, **call)
         try:
             for chunk in chunks:
-                seen.append(chunk)
-                tokens += count_tokens(chunk.text, name).tokens if chunk.text else 0
-                response = None
-                if chunk.finish_reason:
-                    response = self._response(self._final(seen, name), prompt=prompt,
-                                              agent_name=agent_name, started=started,
-                                              streamed=True, fallback_model=name)
-                    tokens = response.tokens or tokens
-                yield self._chunk(chunk, tokens, response)
+                yield tally.take(chunk)
         except BackendError as exc:
             self.stats.record_error(agent=agent_name, model=name, error=exc)
             raise
@@ -237,21 +227,11 @@ class LLMGateway:
         """Async ``complete_stream``."""
         name, backend, call = self._call(prompt, system, model, agent_name, tools, temperature,
                                          max_tokens, params)
-        started = time.perf_counter()
-        seen: list[StreamChunk] = []
-        tokens = count_message_tokens(prompt, name).tokens
+        tally = _StreamTally(self, prompt, name, agent_name)
         chunks = backend.astream(prompt, **call)
         try:
             async for chunk in chunks:
-                seen.append(chunk)
-                tokens += count_tokens(chunk.text, name).tokens if chunk.text else 0
-                response = None
-                if chunk.finish_reason:
-                    response = self._response(self._final(seen, name), prompt=prompt,
-                                              agent_name=agent_name, started=started,
-                                              streamed=True, fallback_model=name)
-                    tokens = response.tokens or tokens
-                yield self._chunk(chunk, tokens, response)
+                yield tally.take(chunk)
         except BackendError as exc:
             self.stats.record_error(agent=agent_name, model=name, error=exc)
             raise
@@ -289,3 +269,26 @@ class LLMGateway:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+class _StreamTally:
+    """One streamed call's running token count; the last chunk gets the LLMResponse."""
+
+    def __init__(self, gateway: LLMGateway, prompt: Any, model: str, agent_name: str) -> None:
+        self.gateway, self.prompt, self.model, self.agent_name = gateway, prompt, model, agent_name
+        self.started = time.perf_counter()
+        self.seen: list[StreamChunk] = []
+        self.tokens = count_message_tokens(prompt, model).tokens
+
+    def take(self, chunk: StreamChunk) -> GatewayChunk:
+        self.seen.append(chunk)
+        if chunk.text:
+            self.tokens += count_tokens(chunk.text, self.model).tokens
+        response = None
+        if chunk.finish_reason:
+            response = self.gateway._response(
+                self.gateway._final(self.seen, self.model), prompt=self.prompt,
+                agent_name=self.agent_name, started=self.started, streamed=True,
+                fallback_model=self.model)
+            self.tokens = response.tokens or self.tokens
+        return self.gateway._chunk(chunk, self.tokens, response)
