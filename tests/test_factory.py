@@ -33,7 +33,7 @@ def test_backend_map_has_the_seed_names_at_class_level() -> None:
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("claude", BackendTarget("anthropic", None, "claude-sonnet-4-5")),
+    ("claude", BackendTarget("anthropic", None, "claude-sonnet-4-6")),
     ("gpt-4o", BackendTarget("openai", None, "gpt-4o")),
     ("gpt-4-turbo", BackendTarget("openai", None, "gpt-4-turbo")),
     ("gemini", BackendTarget("gemini", None, "gemini-2.5-flash")),
