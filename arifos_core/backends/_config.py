@@ -50,8 +50,11 @@ class Secret:
 
 def resolve_api_key(explicit: str | None, connection: Connection, *, provider: str) -> Secret:
     """The key passed in, else the first set env var the connection names; AuthenticationError
-    naming those env vars when a required key is missing."""
+    naming those env vars when a required key is missing. ``api_key=""`` means "no key" (a
+    server of one's own) and is never replaced from the environment."""
     names = connection.api_key_env or ()
+    if explicit == "":
+        return Secret("")
     if explicit is None:
         explicit = next((os.environ[n] for n in names if os.environ.get(n)), None)
     if explicit:
