@@ -19,6 +19,9 @@ One root per concern::
      ├── ProtocolError              malformed response or stream
      └── UnsupportedParameterError  a parameter this backend cannot honour (also a TypeError)
 
+    GovernanceError                 a governance operation cannot be done as asked
+     └── HoldError                  a hold decision is not allowed (role, self-approval, state)
+
 Error messages never contain API keys.
 """
 
@@ -34,6 +37,8 @@ __all__ = [
     "BackendUnavailableError",
     "ContractError",
     "ContractViolation",
+    "GovernanceError",
+    "HoldError",
     "InvalidRequestError",
     "ModelNotFoundError",
     "ProtocolError",
@@ -217,3 +222,12 @@ class UnsupportedParameterError(BackendError, TypeError):
     def __init__(self, message: str, *, parameter: str, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.parameter = parameter
+
+
+class GovernanceError(Exception):
+    """A governance operation cannot be done as asked."""
+
+
+class HoldError(GovernanceError):
+    """A decision on a held output is not allowed: wrong role, self-approval, already decided,
+    or a rejection without a reason."""

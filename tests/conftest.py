@@ -46,6 +46,15 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def _arifos_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ARIFOS_HOME (default ledger location) and no ledger key."""
+    home = tmp_path_factory.mktemp("arifos-home")
+    monkeypatch.setenv("ARIFOS_HOME", str(home))
+    monkeypatch.delenv("ARIFOS_LEDGER_KEY", raising=False)
+    return home
+
+
 @pytest.fixture()
 def spec_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped spec/ and canon/ under tmp_path."""
