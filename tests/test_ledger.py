@@ -1,36 +1,136 @@
-"""The SQLite ledger: a hash chain that detects any edit, shared safely by many writers."""
+"""The ledger stores: a hash chain that detects any edit, shared safely by many writers.
+
+Every test taking ``store`` runs on SQLite and on PostgreSQL. The PostgreSQL runs use a fresh
+schema per test, dropped afterwards, on ``$ARIFOS_TEST_PG_DSN`` (default: the local server); they
+are skipped, with the reason shown, only when no server answers there.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+import logging
 import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
+import traceback
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arifos_core.ledger import (
+    DSN_ENV,
     GENESIS,
     Hold,
     LedgerError,
+    PostgresLedger,
     SQLiteLedger,
     canonical,
     default_ledger_path,
+    entry_hash,
     open_ledger,
 )
+from arifos_core.ledger._postgres import mask_dsn
+
+PG_DSN = os.environ.get("ARIFOS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+SECRET = "s3cr3t-Pa55word"
+
+AnyLedger = SQLiteLedger | PostgresLedger
 
 
-def filled(path: Path | str, count: int = 5, key: bytes | None = None) -> SQLiteLedger:
-    ledger = SQLiteLedger(path, key=key)
+@dataclass
+class Store:
+    """One ledger's storage: a SQLite file, or a schema on the PostgreSQL server."""
+
+    kind: str
+    target: str  # the SQLite path, or the PostgreSQL schema
+    dsn: str = ""
+    opened: list[AnyLedger] = field(default_factory=list)
+
+    def open(self, key: bytes | None = None) -> AnyLedger:
+        ledger: AnyLedger = (SQLiteLedger(self.target, key=key) if self.kind == "sqlite"
+                             else PostgresLedger(self.dsn, key=key, schema=self.target))
+        self.opened.append(ledger)
+        return ledger
+
+    def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run SQL written with ``?`` placeholders straight on the store, behind the ledger."""
+        if self.kind == "sqlite":
+            with contextlib.closing(sqlite3.connect(self.target)) as conn, conn:
+                return conn.execute(statement, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True,
+                             options=f"-csearch_path={self.target}") as pg:
+            cursor = pg.execute(statement.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def close(self) -> None:
+        for ledger in self.opened:
+            ledger.close()
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed: pip install 'arifos-core[postgres]'")
+    try:
+        psycopg.connect(PG_DSN, connect_timeout=2).close()
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+        pytest.skip(f"no PostgreSQL server reachable at {mask_dsn(PG_DSN)} ({reason}); "
+                    "set ARIFOS_TEST_PG_DSN to run the PostgreSQL ledger tests")
+    return PG_DSN
+
+
+@contextlib.contextmanager
+def _made_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if kind == "sqlite":
+        made = Store("sqlite", str(tmp_path / "l.sqlite3"))
+    else:
+        made = Store("postgres", f"arifos_test_{uuid.uuid4().hex[:12]}",
+                     request.getfixturevalue("pg_dsn"))
+    try:
+        yield made
+    finally:
+        made.close()
+        if made.kind == "postgres":
+            made.sql(f"DROP SCHEMA IF EXISTS {made.target} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with _made_store(request.param, request, tmp_path) as made:
+        yield made
+
+
+@pytest.fixture
+def pg_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with _made_store("postgres", request, tmp_path) as made:
+        yield made
+
+
+def filled(store: Store, count: int = 5, key: bytes | None = None) -> AnyLedger:
+    ledger = store.open(key=key)
     for index in range(count):
         ledger.append("run", {"verdict": "SEAL", "n": index, "text": "ünïcode ✓"})
     return ledger
 
 
-def test_entries_chain_and_verify(tmp_path: Path) -> None:
-    ledger = filled(tmp_path / "l.sqlite3")
+def test_entries_chain_and_verify(store: Store) -> None:
+    ledger = filled(store)
     entries = list(ledger.entries())
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == GENESIS
@@ -40,24 +140,40 @@ def test_entries_chain_and_verify(tmp_path: Path) -> None:
     assert report.ok and report.checked == 5 and "5 entries verified" in str(report)
     assert ledger.get(entries[1].id) == entries[1]
     assert [e.seq for e in ledger.tail(2)] == [4, 5] and len(ledger) == 5
+    assert list(ledger.entries(batch=2)) == entries
+    with pytest.raises(KeyError, match="no ledger entry"):
+        ledger.get("missing")
 
 
 def test_default_location_and_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARIFOS_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(DSN_ENV, raising=False)
     assert default_ledger_path() == tmp_path / "home" / "ledger.sqlite3"
     ledger = open_ledger(None)
     assert isinstance(ledger, SQLiteLedger) and ledger.path == str(default_ledger_path())
     assert open_ledger(False) is None
     assert open_ledger(":memory:").path == ":memory:"  # type: ignore[union-attr]
-    with pytest.raises(LedgerError, match="PostgreSQL"):
-        open_ledger("postgresql://localhost/test")
+    with pytest.raises(LedgerError, match=r"unknown ledger URL scheme 'mysql'.*postgresql"):
+        open_ledger("mysql://localhost/test")
     with sqlite3.connect(ledger.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    monkeypatch.setenv(DSN_ENV, str(tmp_path / "from-env.sqlite3"))
+    assert open_ledger(None).path == str(tmp_path / "from-env.sqlite3")  # type: ignore[union-attr]
 
 
-def _tamper(path: Path, seq: int, column: str, value: str) -> None:
-    with sqlite3.connect(path) as conn:
-        conn.execute(f"UPDATE entries SET {column} = ? WHERE seq = ?", (value, seq))
+def test_postgres_urls_and_the_environment_open_postgres(
+        pg_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL setting, or ``ARIFOS_LEDGER_DSN`` when the setting is None, opens PostgreSQL; the
+    schema can come from ``search_path`` in the URL, created if missing."""
+    url = f"{pg_store.dsn}{'&' if '?' in pg_store.dsn else '?'}" \
+          f"options=-csearch_path%3D{pg_store.target}"
+    monkeypatch.setenv(DSN_ENV, url)
+    for setting in (None, True, url, url.replace("postgresql://", "postgres://", 1)):
+        ledger = open_ledger(setting)
+        assert isinstance(ledger, PostgresLedger) and ledger.schema == pg_store.target
+        ledger.append("run", {"setting": str(setting)})
+        pg_store.opened.append(ledger)
+    assert pg_store.open().verify().checked == 4
 
 
 @settings(max_examples=40, deadline=None,
@@ -65,99 +181,115 @@ def _tamper(path: Path, seq: int, column: str, value: str) -> None:
 @given(seq=st.integers(1, 5), column=st.sampled_from(["body", "id", "time", "kind", "hash",
                                                         "prev_hash"]),
        position=st.integers(0, 10_000), byte=st.integers(32, 126))
-def test_changing_any_byte_of_any_entry_is_detected(tmp_path_factory: pytest.TempPathFactory,
-                                                    seq: int, column: str, position: int,
-                                                    byte: int) -> None:
-    path = tmp_path_factory.mktemp("ledger") / "l.sqlite3"
-    ledger = filled(path)
+def test_changing_any_byte_of_any_entry_is_detected(store: Store, seq: int, column: str,
+                                                    position: int, byte: int) -> None:
+    ledger = store.opened[0] if store.opened else filled(store)
     entry = list(ledger.entries())[seq - 1]
     original = getattr(entry, column)
     at = position % len(original)
     changed = original[:at] + chr(byte) + original[at + 1:]
     if changed == original:
         return
-    _tamper(path, seq, column, changed)
-    report = SQLiteLedger(path).verify()
+    store.sql(f"UPDATE entries SET {column} = ? WHERE seq = ?", changed, seq)
+    try:
+        report = ledger.verify()
+    finally:  # the next example starts from the intact chain
+        store.sql(f"UPDATE entries SET {column} = ? WHERE seq = ?", original, seq)
     assert not report.ok
-    assert report.first_bad == (changed if column == "id" else entry.id) or \
-        report.first_bad_seq == seq
     assert report.first_bad_seq == seq
+    assert ledger.verify().ok
 
 
-def test_deleted_and_reordered_entries_are_detected(tmp_path: Path) -> None:
-    path = tmp_path / "l.sqlite3"
-    ledger = filled(path)
-    with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM entries WHERE seq = 3")
+def test_deleted_and_reordered_entries_are_detected(store: Store) -> None:
+    ledger = filled(store)
+    store.sql("DELETE FROM entries WHERE seq = 3")
     report = ledger.verify()
     assert not report.ok and report.first_bad_seq == 4 and "sequence" in report.reason
 
 
-def test_rewritten_chain_is_detected_with_a_key(tmp_path: Path) -> None:
+def test_rewritten_chain_is_detected_with_a_key(store: Store) -> None:
     """Without a key an attacker can recompute every hash; with one they cannot."""
-    path = tmp_path / "l.sqlite3"
     key = b"secret-ledger-key"
-    filled(path, key=key)
-    from arifos_core.ledger import entry_hash
-
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT seq, id, time, kind, body FROM entries ORDER BY seq").fetchall()
-        prev = GENESIS
-        for seq, entry_id, _time, _kind, body in rows:
-            data = __import__("json").loads(body)
-            data["verdict"] = "VOID"
-            body = canonical(data)
-            digest = entry_hash(seq, entry_id, prev, body)  # no key: what a forger can do
-            conn.execute("UPDATE entries SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                         (body, prev, digest, seq))
-            prev = digest
-    assert SQLiteLedger(path, key=b"").verify().ok  # a keyless verify is fooled
-    report = SQLiteLedger(path, key=key).verify()
+    filled(store, key=key)
+    prev = GENESIS
+    for seq, entry_id, body in store.sql("SELECT seq, id, body FROM entries ORDER BY seq"):
+        data = json.loads(body)
+        data["verdict"] = "VOID"
+        body = canonical(data)
+        digest = entry_hash(seq, entry_id, prev, body)  # no key: what a forger can do
+        store.sql("UPDATE entries SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                  body, prev, digest, seq)
+        prev = digest
+    assert store.open(key=b"").verify().ok  # a keyless verify is fooled
+    report = store.open(key=key).verify()
     assert not report.ok and report.first_bad_seq == 1 and "HMAC key" in report.reason
 
 
-def test_key_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_from_environment(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARIFOS_LEDGER_KEY", "k1")
-    filled(tmp_path / "l.sqlite3")
-    assert SQLiteLedger(tmp_path / "l.sqlite3").verify().ok
+    filled(store)
+    assert store.open().verify().ok
     monkeypatch.setenv("ARIFOS_LEDGER_KEY", "k2")
-    assert not SQLiteLedger(tmp_path / "l.sqlite3").verify().ok
+    assert not store.open().verify().ok
 
 
-def _writer(path: str, count: int) -> None:
-    ledger = SQLiteLedger(path)
+def _writer(kind: str, target: str, dsn: str, count: int) -> None:
+    store = Store(kind, target, dsn)
+    ledger = store.open()
     for index in range(count):
-        ledger.append("run", {"pid": multiprocessing.current_process().pid, "n": index})
-    ledger.close()
+        ledger.append("run", {"writer": multiprocessing.current_process().pid, "n": index})
+    store.close()
 
 
-def test_concurrent_processes_keep_one_valid_chain(tmp_path: Path) -> None:
-    path = str(tmp_path / "shared.sqlite3")
-    SQLiteLedger(path).close()
-    processes = [multiprocessing.get_context("spawn").Process(target=_writer, args=(path, 40))
+def _assert_one_chain(ledger: AnyLedger, writers: int, count: int) -> None:
+    report = ledger.verify()
+    assert report.ok and report.checked == writers * count, report
+    per_writer: dict[Any, list[int]] = {}
+    for entry in ledger.entries():
+        per_writer.setdefault(entry.record["writer"], []).append(entry.record["n"])
+    assert len(per_writer) == writers
+    assert all(ns == list(range(count)) for ns in per_writer.values())
+
+
+def test_concurrent_processes_keep_one_valid_chain(store: Store) -> None:
+    """Four processes append at once (on PostgreSQL they also race to create the tables)."""
+    if store.kind == "sqlite":
+        store.open().close()
+    spawn = multiprocessing.get_context("spawn")
+    processes = [spawn.Process(target=_writer, args=(store.kind, store.target, store.dsn, 40))
                  for _ in range(4)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(60)
         assert process.exitcode == 0
-    ledger = SQLiteLedger(path)
-    report = ledger.verify()
-    assert report.ok and report.checked == 160
-    per_writer = {}
-    for entry in ledger.entries():
-        per_writer.setdefault(entry.record["pid"], []).append(entry.record["n"])
-    assert len(per_writer) == 4 and all(ns == list(range(40)) for ns in per_writer.values())
+    _assert_one_chain(store.open(), 4, 40)
 
 
-def test_holds_round_trip(tmp_path: Path) -> None:
-    ledger = SQLiteLedger(tmp_path / "l.sqlite3")
+def test_concurrent_threads_keep_one_valid_chain(store: Store) -> None:
+    """Two threads share one ledger object, two more have their own connections."""
+    shared = store.open()
+    ledgers = [shared, shared, store.open(), store.open()]
+
+    def write(writer: int) -> None:
+        for index in range(40):
+            ledgers[writer].append("run", {"writer": writer, "n": index})
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(write, writer) for writer in range(4)]:
+            future.result()
+    _assert_one_chain(shared, 4, 40)
+
+
+def test_holds_round_trip(store: Store) -> None:
+    ledger = store.open()
     hold = Hold("h1", "e1", "2026-01-01T00:00:00+00:00", "withheld text", requested_by="ana")
     ledger.put_hold(hold)
     assert ledger.get_hold("h1") == hold and ledger.list_holds() == [hold]
     decided = hold.with_decision({"reviewer": "bo", "decision": "approve"}, "approved")
     ledger.update_hold(decided)
     assert ledger.list_holds() == [] and ledger.list_holds(None) == [decided]
+    assert ledger.list_holds("approved") == [decided]
     with pytest.raises(KeyError, match="no hold"):
         ledger.get_hold("h2")
 
@@ -167,3 +299,63 @@ def test_unwritable_location_is_a_ledger_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(LedgerError, match="cannot open"):
         SQLiteLedger(blocker / "ledger.sqlite3")
+
+
+def test_a_closed_postgres_ledger_is_a_ledger_error(pg_store: Store) -> None:
+    ledger = pg_store.open()
+    ledger.close()
+    with pytest.raises(LedgerError, match="is closed; open a new one"):
+        ledger.append("run", {})
+
+
+def _shown(error: BaseException) -> str:
+    """Everything a user could see of an error: its message, its chain, its traceback."""
+    return "".join(traceback.format_exception(error))
+
+
+@pytest.mark.parametrize("dsn", [
+    f"postgresql://arifos:{SECRET}@127.0.0.1:1/nowhere",
+    f"postgresql://arifos@127.0.0.1:1/nowhere?password={SECRET}&sslmode=disable",
+    f"host=127.0.0.1 port=1 dbname=nowhere user=arifos password='{SECRET}'",
+    "postgresql://arifos:s3cr%zz@127.0.0.1:1/nowhere",  # unparsable: libpq echoes the token
+])
+def test_dsn_password_never_shown_when_the_server_is_unreachable(
+        dsn: str, caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("psycopg", reason="pip install 'arifos-core[postgres]'")
+    secret = SECRET if SECRET in dsn else "s3cr%zz"
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(LedgerError) as info:
+        PostgresLedger(dsn, connect_timeout=2)
+    assert secret not in _shown(info.value) and secret not in caplog.text
+    assert "***" in str(info.value) and "cannot open the PostgreSQL ledger" in str(info.value)
+    assert "DSN" in str(info.value)  # the fix: what to check
+
+
+def test_dsn_password_never_shown_by_a_working_ledger(pg_store: Store,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from psycopg.conninfo import make_conninfo
+
+    caplog.set_level(logging.DEBUG)
+    ledger = PostgresLedger(make_conninfo(pg_store.dsn, password=SECRET), schema=pg_store.target)
+    pg_store.opened.append(ledger)
+    ledger.append("run", {})
+    assert SECRET not in repr(ledger) and SECRET not in ledger.dsn and "***" in ledger.dsn
+    with pytest.raises(LedgerError) as info:
+        PostgresLedger(make_conninfo(pg_store.dsn, password=SECRET,
+                                     dbname="arifos_no_such_database"))
+    assert "arifos_no_such_database" in str(info.value)
+    assert SECRET not in _shown(info.value) and SECRET not in caplog.text
+
+
+def test_missing_psycopg_names_the_install_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(ImportError, match=r"pip install 'arifos-core\[postgres\]'"):
+        PostgresLedger(f"postgresql://arifos:{SECRET}@127.0.0.1:1/nowhere")
+
+
+def test_importing_the_ledger_does_not_import_psycopg() -> None:
+    code = ("import sys, arifos_core.ledger as l; l.open_ledger(':memory:'); "
+            "assert 'psycopg' not in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, timeout=60)
+    assert result.returncode == 0, result.stderr

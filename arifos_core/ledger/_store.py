@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from ._chain import LedgerEntry, VerifyReport
 
-__all__ = ["Hold", "Ledger", "LedgerError", "default_ledger_path", "open_ledger"]
+__all__ = ["DSN_ENV", "Hold", "Ledger", "LedgerError", "default_ledger_path", "open_ledger"]
+
+#: When set, the default ledger: a ``postgresql://`` URL (or a SQLite file path).
+DSN_ENV = "ARIFOS_LEDGER_DSN"
 
 
 class LedgerError(RuntimeError):
@@ -70,19 +73,43 @@ def default_ledger_path() -> Path:
     return Path(home) / "ledger.sqlite3"
 
 
+def _postgres(dsn: str) -> Ledger:
+    from ._postgres import PostgresLedger
+
+    return PostgresLedger(dsn)
+
+
+#: Stores opened from a URL setting, by scheme; a setting without ``://`` is a SQLite file.
+_URL_STORES: dict[str, Callable[[str], Ledger]] = {"postgres": _postgres,
+                                                   "postgresql": _postgres}
+
+
 def open_ledger(setting: Ledger | str | os.PathLike[str] | bool | None) -> Ledger | None:
-    """A ledger from a pipeline's ``ledger=`` setting: None for the default file, False for none,
-    ``":memory:"``, a file path, or a ledger object."""
+    """A ledger from a pipeline's ``ledger=`` setting.
+
+    - ``None`` or ``True``: the default, ``$ARIFOS_LEDGER_DSN`` if set (a URL or a file path),
+      else the SQLite file at :func:`default_ledger_path`;
+    - ``False``: no ledger;
+    - ``"postgresql://…"`` or ``"postgres://…"``: a :class:`PostgresLedger` (needs
+      ``pip install 'arifos-core[postgres]'``);
+    - ``":memory:"`` or a file path: a :class:`SQLiteLedger`;
+    - a ledger object: itself.
+    """
     from ._sqlite import SQLiteLedger
 
     if setting is False:
         return None
     if setting is None or setting is True:
-        return SQLiteLedger(default_ledger_path())
-    if isinstance(setting, (str, os.PathLike)):
-        text = os.fspath(setting)
-        if text.startswith(("postgres://", "postgresql://")):
-            raise LedgerError("PostgreSQL ledgers are not available in this version; "
-                              "use a SQLite file path")
+        setting = os.environ.get(DSN_ENV) or default_ledger_path()
+    if not isinstance(setting, (str, os.PathLike)):
+        return setting
+    text = os.fspath(setting)
+    scheme, sep, _ = text.partition("://")
+    if not sep:
         return SQLiteLedger(text)
-    return setting
+    opener = _URL_STORES.get(scheme.lower())
+    if opener is None:
+        raise LedgerError(f"unknown ledger URL scheme {scheme!r}; use one of "
+                          f"{', '.join(sorted(_URL_STORES))} or a SQLite file path "
+                          f"(in ledger= or {DSN_ENV})")
+    return opener(text)
