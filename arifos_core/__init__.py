@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         load_policy,
         validate_paths,
     )
+    from .governance import GovernedPipeline, GovernedResult
 
 _LAZY = {
     "ContractError": "arifos_core._errors",
@@ -42,6 +43,8 @@ _LAZY = {
     "MockBackend": "arifos_core.backends",
     "BackendError": "arifos_core._errors",
     "create_backend_from_spec": "arifos_core.backends",
+    "GovernedPipeline": "arifos_core.governance",
+    "GovernedResult": "arifos_core.governance",
 }
 
 __all__ = [
@@ -50,6 +53,8 @@ __all__ = [
     "Catalog",
     "Contract",
     "ContractError",
+    "GovernedPipeline",
+    "GovernedResult",
     "LLMBackend",
     "MockBackend",
     "Policy",

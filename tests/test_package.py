@@ -47,6 +47,8 @@ def test_import_arifos_core_is_lazy() -> None:
     "arifos_core.resilience",
     "arifos_core.usage",
     "arifos_core.gateway",
+    "arifos_core.governance",
+    "arifos_core.ledger",
     "arifos_core.integration.adapters.llm_backends_v43",
     "arifos_core.integration.adapters.governed_llm",
 ])
@@ -59,7 +61,8 @@ def test_public_names_resolve(module: str) -> None:
 
 @pytest.mark.parametrize("module", ["arifos_core.contracts", "arifos_core.backends",
                                     "arifos_core.resilience", "arifos_core.usage",
-                                    "arifos_core.gateway"])
+                                    "arifos_core.gateway", "arifos_core.governance",
+                                    "arifos_core.ledger"])
 def test_all_lists_every_public_name(module: str) -> None:
     mod = importlib.import_module(module)
     public = {n for n, v in vars(mod).items() if not n.startswith("_")
