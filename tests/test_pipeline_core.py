@@ -322,7 +322,7 @@ def test_generate_returning_non_text_is_void(policy: Path) -> None:
 
 def test_construction_errors(policy: Path) -> None:
     with pytest.raises(ValueError, match="llm_generate"):
-        GovernedPipeline(policy=policy)
+        GovernedPipeline(policy=policy, ledger=False).run("hi")
     with pytest.raises(TypeError, match="callable"):
         GovernedPipeline("not callable", policy=policy)  # type: ignore[arg-type]
 

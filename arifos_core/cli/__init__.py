@@ -12,7 +12,7 @@ from .._version import __version__
 __all__ = ["main"]
 
 #: Command modules; each has ``register(subparsers)`` and sets ``func(args) -> int``.
-COMMANDS = ("validate", "run", "ledger", "holds", "audit")
+COMMANDS = ("validate", "run", "judge", "ledger", "holds", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,6 +52,7 @@ class CallModel:
     messages: tuple[Message, ...]
     system: str | None
     params: Mapping[str, Any]
+    fixed: Completion | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class _Run:
     modifications: list[Modification] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     completion: Completion | None = None
+    fixed: Completion | None = None
     retry_after: float | None = None
     repairs: int = 0
     started: float = field(default_factory=time.perf_counter)
@@ -96,7 +98,8 @@ def _sha256(text: str) -> str:
 class GovernedPipeline:
     """Governs calls to a model.
 
-    ``llm_generate`` is any callable ``str -> str`` (sync or async); a ``backend`` gives the
+    ``llm_generate`` is any callable ``str -> str`` (sync or async); with neither it nor a
+    backend, the pipeline can only ``judge`` logged exchanges. A ``backend`` gives the
     pipeline more: system prompts for repairs and the leak canary, confidence, refusals, STOP.
     With no ``policy``, the shipped default applies; ``ledger`` is None for the default
     (``$ARIFOS_LEDGER_DSN`` if set, else ``$ARIFOS_HOME/ledger.sqlite3``), False for none,
@@ -108,8 +111,6 @@ class GovernedPipeline:
                  contract: Contract | str | os.PathLike[str] | None = None,
                  ledger: Ledger | str | os.PathLike[str] | bool | None = None,
                  system: str | None = None, max_repairs: int = 1) -> None:
-        if llm_generate is None and backend is None:
-            raise ValueError("GovernedPipeline needs llm_generate=... or backend=...")
         if llm_generate is not None and not callable(llm_generate):
             raise TypeError("llm_generate must be a callable taking a prompt string")
         self.llm_generate = llm_generate
@@ -143,17 +144,27 @@ class GovernedPipeline:
             context: Mapping[str, Any] | None = None, **params: Any) -> GovernedResult:
         """Govern one call; ``prompt`` is text or chat messages. ``params`` go to the backend
         (``response_schema`` is also checked by output.schema)."""
+        self._need_model()
         return self._drive(self._plan(prompt, system, context, params))
+
+    def judge(self, prompt: Any, output: str, *, context: Mapping[str, Any] | None = None
+              ) -> GovernedResult:
+        """Govern an exchange that already happened: ``output`` is what the model said. No
+        model is called, so a floor that would repair takes its ``then`` action instead."""
+        plan = self._plan(prompt, None, context, {}, fixed=Completion(output, "stop", ""))
+        return self._drive(plan)
 
     async def arun(self, prompt: Any, *, system: str | None = None,
                    context: Mapping[str, Any] | None = None, **params: Any) -> GovernedResult:
         """Async ``run``."""
+        self._need_model()
         return await self._adrive(self._plan(prompt, system, context, params))
 
     def stream(self, prompt: Any, *, system: str | None = None,
                context: Mapping[str, Any] | None = None, **params: Any
                ) -> Iterator[GovernedChunk]:
         """Govern a streamed call: text is released once every output floor has seen it."""
+        self._need_model()
         from ._stream import stream_sync
         return stream_sync(self, prompt, system, context, params)
 
@@ -161,8 +172,14 @@ class GovernedPipeline:
                 context: Mapping[str, Any] | None = None, **params: Any
                 ) -> AsyncIterator[GovernedChunk]:
         """Async ``stream``."""
+        self._need_model()
         from ._stream import stream_async
         return stream_async(self, prompt, system, context, params)
+
+    def _need_model(self) -> None:
+        if self.llm_generate is None and self.backend is None:
+            raise ValueError("this pipeline has no model: pass llm_generate=... or backend=... "
+                             "(without one it can only judge() logged exchanges)")
 
     # -- performing the plan's I/O ------------------------------------------------------------
 
@@ -196,6 +213,8 @@ class GovernedPipeline:
 
     def _perform(self, step: Any) -> Any:
         if isinstance(step, CallModel):
+            if step.fixed is not None:
+                return step.fixed
             if self.backend is not None:
                 return self.backend.complete(step.messages, system=step.system, **step.params)
             assert self.llm_generate is not None
@@ -212,6 +231,8 @@ class GovernedPipeline:
 
     async def _aperform(self, step: Any) -> Any:
         if isinstance(step, CallModel):
+            if step.fixed is not None:
+                return step.fixed
             if self.backend is not None:
                 return await self.backend.acomplete(step.messages, system=step.system,
                                                     **step.params)
@@ -239,8 +260,9 @@ class GovernedPipeline:
     # -- the plan -----------------------------------------------------------------------------
 
     def _plan(self, prompt: Any, system: str | None, context: Mapping[str, Any] | None,
-              params: Mapping[str, Any]) -> Plan:
-        run = _Run(as_messages(prompt), system or self.system, dict(context or {}), dict(params))
+              params: Mapping[str, Any], fixed: Completion | None = None) -> Plan:
+        run = _Run(as_messages(prompt), system or self.system, dict(context or {}), dict(params),
+                   fixed=fixed)
         mark = time.perf_counter()
         yield from self._pre(run)
         run.timings["pre_ms"] = (time.perf_counter() - mark) * 1000
@@ -283,14 +305,15 @@ class GovernedPipeline:
 
     def _call_and_check(self, run: _Run) -> Generator[Any, Any, tuple[str, Verdict, str]]:
         secrets_floor = self.compiled.floor("output.secrets")
-        if secrets_floor and secrets_floor.spec.thresholds.get("canary") and self._has_system():
+        if secrets_floor and secrets_floor.spec.thresholds.get("canary") and self._has_system() \
+                and run.fixed is None:
             run.canary = f"ARIFOS-CANARY-{secrets.token_hex(8)}"
         instruction: str | None = None
         while True:
             mark = time.perf_counter()
             try:
                 completion = yield CallModel(run.messages, self._system_for(run, instruction),
-                                             run.params)
+                                             run.params, run.fixed)
             except BackendError as exc:
                 run.timings["model_ms"] = (time.perf_counter() - mark) * 1000
                 run.retry_after = getattr(exc, "retry_after", None)
@@ -338,13 +361,15 @@ class GovernedPipeline:
                 continue
             floor = self.compiled.floor(result.id)
             assert floor is not None and floor.spec.repair is not None
-            attempts = min(floor.spec.repair.max_attempts, self.max_repairs)
+            attempts = 0 if run.fixed is not None else min(floor.spec.repair.max_attempts,
+                                                            self.max_repairs)
             if run.repairs < attempts:
                 base = floor.spec.repair.instruction or "Answer again so that the problem is gone."
                 return f"{base}\nThe previous answer failed a check: {result.reason}"
+            why = ("a logged exchange cannot be repaired" if run.fixed is not None
+                   else f"still failing after {run.repairs} repair(s)")
             post[index] = replace(result, action=floor.spec.repair.then,
-                                  reason=f"{result.reason}; still failing after "
-                                         f"{run.repairs} repair(s)")
+                                  reason=f"{result.reason}; {why}")
         return None
 
     def _post(self, run: _Run, completion: Completion) -> Generator[Any, Any, list[FloorResult]]:
