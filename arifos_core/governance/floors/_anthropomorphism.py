@@ -20,6 +20,10 @@ from dataclasses import dataclass
 
 from ...contracts import FloorSpec
 from ._base import Evidence, mask_text
+from ._text import compile_rules as _compile
+from ._text import fold as _fold
+from ._text import is_quoted as _is_quoted
+from ._text import sentence_start as _sentence_start
 
 __all__ = ["TYPES", "AnthropomorphismDetector", "build"]
 
@@ -485,29 +489,6 @@ _FACTORS = {"quoted": 0.3, "code": 0.3, "reported": 0.4, "hypothetical": 0.4, "n
             "drafted text": 0.4, "question": 0.5}
 
 
-def _fold(text: str) -> str:
-    """Lower-case ``text`` without changing its length (offsets stay valid)."""
-    low = text.lower()
-    if len(low) != len(text):
-        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return low
-
-
-def _compile(rules: tuple[_Rule, ...]) -> re.Pattern[str]:
-    """One alternation over all rules, grouped by the first letter of the lead, then the lead."""
-    tree: dict[str, dict[str, list[str]]] = {}
-    for index, (*_, leads, rest) in enumerate(rules):
-        for k, lead in enumerate((leads,) if isinstance(leads, str) else leads):
-            # The empty group at the end names the rule without hiding the literal first
-            # character of ``rest`` from the regex engine's quick rejection of branches.
-            branch = f"(?:{rest})(?P<r{index}_{k}>)"
-            tree.setdefault(lead[0], {}).setdefault(lead[1:], []).append(branch)
-    body = "|".join(
-        re.escape(letter) + "(?:" + "|".join(f"{tail}(?:{'|'.join(alts)})"
-                                             for tail, alts in by_tail.items()) + ")"
-        for letter, by_tail in tree.items())
-    return re.compile(f" (?:{body})(?![\\w])")
-
 
 class _Context:
     """Facts about the text around a claim; the whole-text ones are computed on first use."""
@@ -549,30 +530,6 @@ class _Context:
             notes.append("question")
         return notes
 
-
-def _sentence_start(low: str, floor: int, start: int) -> int:
-    """Where the sentence containing ``start`` begins; a line break inside a wrapped sentence
-    (no end punctuation before it, no list marker after it) does not end the sentence."""
-    stop = max(low.rfind(c, floor, start) for c in ".!?")
-    newline = low.rfind("\n", floor, start)
-    while newline > stop:
-        before = low[floor:newline].rstrip()
-        after = low[newline + 1:newline + 8].lstrip(" \t")[:1]
-        if not before or before[-1] in ".!?:;" or not after or after in "-*•>#" or after.isdigit():
-            return newline + 1
-        newline = low.rfind("\n", floor, newline)
-    return max(stop + 1, floor)
-
-
-def _is_quoted(line_prefix: str) -> bool:
-    if line_prefix.count('"') % 2:
-        return True
-    for opening, closing in (("“", "”"), ("«", "»"), ("‘", "’")):
-        if line_prefix.rfind(opening) > line_prefix.rfind(closing):
-            return True
-    if "'" in line_prefix:
-        return len(re.findall(r"(?<![a-z0-9])'|'(?![a-z0-9])", line_prefix)) % 2 == 1
-    return False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from ...contracts import FloorSpec
 from ._base import Evidence, mask_text
+from ._text import compile_rules as _compile
+from ._text import fold as _fold
+from ._text import is_quoted as _is_quoted
 
 __all__ = ["TYPES", "HighStakesDetector", "build"]
 
@@ -440,29 +443,6 @@ _FACTORS = {"quoted": 0.5, "reported": 0.5, "historical": 0.5, "drafted text": 0
             "question": 0.6}
 
 
-def _compile(rules: tuple[_Rule, ...]) -> re.Pattern[str]:
-    """One alternation over all rules, grouped by the first letter of the lead, then the lead."""
-    tree: dict[str, dict[str, list[str]]] = {}
-    for index, (*_, leads, rest) in enumerate(rules):
-        for k, lead in enumerate((leads,) if isinstance(leads, str) else leads):
-            # The empty group at the end names the rule without hiding the literal first
-            # character of ``rest`` from the regex engine's quick rejection of branches.
-            branch = f"(?:{rest})(?P<r{index}_{k}>)"
-            tree.setdefault(lead[0], {}).setdefault(lead[1:], []).append(branch)
-    body = "|".join(
-        re.escape(letter) + "(?:" + "|".join(f"{tail}(?:{'|'.join(alts)})"
-                                             for tail, alts in by_tail.items()) + ")"
-        for letter, by_tail in tree.items())
-    return re.compile(f" (?:{body})(?![\\w])")
-
-
-def _fold(text: str) -> str:
-    """Lower-case ``text`` without changing its length (offsets stay valid)."""
-    low = text.lower()
-    if len(low) != len(text):
-        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return low
-
 
 def _sentence(low: str, start: int, end: int) -> tuple[int, int]:
     """Bounds of the sentence around ``low[start:end]``, at most _LOOKBACK either side."""
@@ -476,16 +456,6 @@ def _sentence(low: str, start: int, end: int) -> tuple[int, int]:
             finish = min(finish, after + 1)
     return begin, finish
 
-
-def _is_quoted(line_prefix: str) -> bool:
-    if line_prefix.count('"') % 2:
-        return True
-    for opening, closing in (("“", "”"), ("«", "»"), ("‘", "’")):
-        if line_prefix.rfind(opening) > line_prefix.rfind(closing):
-            return True
-    if "'" in line_prefix:
-        return len(re.findall(r"(?<![a-z0-9])'|'(?![a-z0-9])", line_prefix)) % 2 == 1
-    return False
 
 
 def _in_domain(kind: str, sentence: str) -> bool:

@@ -1,0 +1,60 @@
+"""Text helpers the phrase-rule detectors share: case folding that keeps offsets, one compiled
+alternation over a rule table, sentence starts, and whether a position sits inside a quote."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["compile_rules", "fold", "is_quoted", "sentence_start"]
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` without changing its length (offsets stay valid)."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low
+
+
+def compile_rules(rules: Sequence[tuple[Any, ...]]) -> re.Pattern[str]:
+    """One alternation over all rules, grouped by the first letter of the lead, then the lead."""
+    tree: dict[str, dict[str, list[str]]] = {}
+    for index, (*_, leads, rest) in enumerate(rules):
+        for k, lead in enumerate((leads,) if isinstance(leads, str) else leads):
+            # The empty group at the end names the rule without hiding the literal first
+            # character of ``rest`` from the regex engine's quick rejection of branches.
+            branch = f"(?:{rest})(?P<r{index}_{k}>)"
+            tree.setdefault(lead[0], {}).setdefault(lead[1:], []).append(branch)
+    body = "|".join(
+        re.escape(letter) + "(?:" + "|".join(f"{tail}(?:{'|'.join(alts)})"
+                                             for tail, alts in by_tail.items()) + ")"
+        for letter, by_tail in tree.items())
+    return re.compile(f" (?:{body})(?![\\w])")
+
+
+def sentence_start(low: str, floor: int, start: int) -> int:
+    """Where the sentence containing ``start`` begins; a line break inside a wrapped sentence
+    (no end punctuation before it, no list marker after it) does not end the sentence."""
+    stop = max(low.rfind(c, floor, start) for c in ".!?")
+    newline = low.rfind("\n", floor, start)
+    while newline > stop:
+        before = low[floor:newline].rstrip()
+        after = low[newline + 1:newline + 8].lstrip(" \t")[:1]
+        if not before or before[-1] in ".!?:;" or not after or after in "-*•>#" or after.isdigit():
+            return newline + 1
+        newline = low.rfind("\n", floor, newline)
+    return max(stop + 1, floor)
+
+
+def is_quoted(line_prefix: str) -> bool:
+    """Whether text following ``line_prefix`` (the line so far) is inside a quotation."""
+    if line_prefix.count('"') % 2:
+        return True
+    for opening, closing in (("“", "”"), ("«", "»"), ("‘", "’")):
+        if line_prefix.rfind(opening) > line_prefix.rfind(closing):
+            return True
+    if "'" in line_prefix:
+        return len(re.findall(r"(?<![a-z0-9])'|'(?![a-z0-9])", line_prefix)) % 2 == 1
+    return False
