@@ -22,7 +22,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NoReturn
 
 from .._errors import BackendError, InvalidRequestError, ProtocolError, UnsupportedParameterError
 from ..contracts import CapabilityValue, Catalog
@@ -246,16 +246,20 @@ class ProviderBackend(_Interface, ABC):
         """A completion for a prompt string or a list of messages."""
         request = self.prepare(messages, params, stream=False)
         started = time.perf_counter()
-        with self._translated():
+        try:  # not ``with self._translated()``: a try costs nothing on the hot path
             response = self._send(request)
+        except Exception as exc:
+            self._raise_translated(exc)
         return self._finish(response, request, started)
 
     async def acomplete(self, messages: Any, **params: Any) -> Completion:
         """Async ``complete``."""
         request = self.prepare(messages, params, stream=False)
         started = time.perf_counter()
-        with self._translated():
+        try:
             response = await self._asend(request)
+        except Exception as exc:
+            self._raise_translated(exc)
         return self._finish(response, request, started)
 
     def stream(self, messages: Any, **params: Any) -> Iterator[StreamChunk]:
@@ -329,8 +333,12 @@ class ProviderBackend(_Interface, ABC):
         return None
 
     def _finish(self, response: Any, request: Request, started: float) -> Completion:
-        with self._protocol():
+        try:
             completion = self._parse(response, request)
+        except BackendError:
+            raise
+        except _MALFORMED as exc:
+            raise self._malformed_response(exc) from exc
         return replace(completion, latency_s=time.perf_counter() - started,
                        provider=self.provider, model=completion.model or self.model)
 
@@ -339,14 +347,19 @@ class ProviderBackend(_Interface, ABC):
         """Re-raise provider exceptions as BackendErrors (without the API key)."""
         try:
             yield
-        except BackendError as exc:
-            raise self._scrub(exc) from None
         except Exception as exc:
-            mapped = self._map_error(exc)
-            if mapped is None:
-                raise
-            self._scrub_exception(exc)
-            raise self._scrub(mapped) from exc
+            self._raise_translated(exc)
+
+    def _raise_translated(self, exc: Exception) -> NoReturn:
+        """Raise ``exc`` as a BackendError (without the API key), or as itself when it is not
+        the provider's."""
+        if isinstance(exc, BackendError):
+            raise self._scrub(exc) from None
+        mapped = self._map_error(exc)
+        if mapped is None:
+            raise exc
+        self._scrub_exception(exc)
+        raise self._scrub(mapped) from exc
 
     @contextlib.contextmanager
     def _protocol(self) -> Iterator[None]:
@@ -355,9 +368,12 @@ class ProviderBackend(_Interface, ABC):
             yield
         except BackendError:
             raise
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-            raise ProtocolError(f"malformed {self.provider} response: "
-                                f"{type(exc).__name__}: {exc}", provider=self.provider) from exc
+        except _MALFORMED as exc:
+            raise self._malformed_response(exc) from exc
+
+    def _malformed_response(self, exc: Exception) -> ProtocolError:
+        return ProtocolError(f"malformed {self.provider} response: {type(exc).__name__}: {exc}",
+                             provider=self.provider)
 
     def _scrub_exception(self, exc: BaseException) -> None:
         """Remove the API key from a provider exception kept as ``__cause__``."""
@@ -385,8 +401,10 @@ class ProviderBackend(_Interface, ABC):
             state = self._stream_state(request)
             finished = False
             while True:
-                with self._translated():
+                try:
                     event = next(handle.events, _END)
+                except Exception as exc:
+                    self._raise_translated(exc)
                 if event is _END:
                     break
                 for chunk in self._chunks(self._parse_event, event, state, started):
@@ -408,8 +426,10 @@ class ProviderBackend(_Interface, ABC):
             state = self._stream_state(request)
             finished = False
             while True:
-                with self._translated():
+                try:
                     event = await anext(handle.events, _END)
+                except Exception as exc:
+                    self._raise_translated(exc)
                 if event is _END:
                     break
                 for chunk in self._chunks(self._parse_event, event, state, started):
@@ -425,8 +445,12 @@ class ProviderBackend(_Interface, ABC):
 
     def _chunks(self, parse: Callable[[Any, Any], Iterable[StreamChunk]], event: Any,
                 state: Any, started: float) -> list[StreamChunk]:
-        with self._protocol():
+        try:
             chunks = list(parse(event, state))
+        except BackendError:
+            raise
+        except _MALFORMED as exc:
+            raise self._malformed_response(exc) from exc
         return [self._stamp(c, started) if c.finish_reason else c for c in chunks]
 
     def _stamp(self, chunk: StreamChunk, started: float) -> StreamChunk:
@@ -443,6 +467,8 @@ class ProviderBackend(_Interface, ABC):
 
 
 _END: Any = object()
+#: What a parser raises on a response of the wrong shape (reported as a ProtocolError).
+_MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
 def _build_request(messages: tuple[Message, ...], params: dict[str, Any],

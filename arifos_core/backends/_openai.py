@@ -578,10 +578,32 @@ def _create_params() -> frozenset[str]:
 
 def _reasoning_of(message: Any) -> str:
     for name in ("reasoning_content", "reasoning"):
-        value = getattr(message, name, None)
+        value = _extra_field(message, name)
         if isinstance(value, str) and value:
             return value
     return ""
+
+
+_CLASS_DEFINES: dict[tuple[type, str], bool] = {}
+
+
+def _class_defines(cls: type, name: str) -> bool:
+    found = _CLASS_DEFINES.get((cls, name))
+    if found is None:
+        found = _CLASS_DEFINES[(cls, name)] = hasattr(cls, name)
+    return found
+
+
+def _extra_field(obj: Any, name: str) -> Any:
+    """``getattr(obj, name, None)`` for a field the SDK may not declare. On the SDK's pydantic
+    models an undeclared field lives in ``__pydantic_extra__``, and looking it up by attribute
+    raises and catches an AttributeError when it is absent, which costs microseconds on every
+    response and every stream chunk; this reads the instance and the extras directly."""
+    extra = getattr(obj, "__pydantic_extra__", None)
+    data = getattr(obj, "__dict__", None)
+    if isinstance(extra, dict) and isinstance(data, dict) and not _class_defines(type(obj), name):
+        return data[name] if name in data else extra.get(name)
+    return getattr(obj, name, None)
 
 
 def _tool_call(call: Any) -> ToolCall:

@@ -247,6 +247,8 @@ class GovernedPipeline:
                     step.floor.user_fn(step.text, _floor_context(step)),
                     step.floor.spec.timeout_ms / 1000)
             return step.floor.user_fn(step.text, _floor_context(step))
+        if self.ledger is None:
+            return None  # nothing to write: spare the hop to a worker thread
         return await asyncio.to_thread(self._write, step)
 
     def _write(self, step: WriteLedger) -> str | None:
