@@ -13,7 +13,7 @@ professional or follow the label lower it. The shipped threshold is 0.7.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from ...contracts import FloorSpec
@@ -626,8 +626,10 @@ class HighStakesDetector:
         for match in self._pattern.finditer(norm):
             kind, base, mode, _, _ = self._rules[int(str(match.lastgroup)[1:].split("_")[0])]
             found.append(judge(kind, base, mode, match.start(), match.end() - 1))
+        starts = [e.start for e in found]  # rule matches do not overlap: sorted, disjoint
         for match in _DOSE_FREQ.finditer(low):
-            if not any(e.start <= match.start() < e.end for e in found):
+            at = bisect_right(starts, match.start()) - 1
+            if at < 0 or found[at].end <= match.start():
                 found.append(judge(MEDICAL, 0.55, "dose", match.start(), match.end()))
         return found
 
