@@ -1,27 +1,30 @@
 """Personal-data detectors for the ``input.pii`` and ``output.pii`` floors.
 
 Only the types listed in ``spec.types`` are looked for; each finding's ``type`` is the type name.
+Scores assume the pipeline's 0.5 trip point (the policy sets no ``score`` for these floors).
 
-* ``email``: addr-spec with a dotted domain (also ``name [at] host [dot] com``); role mailboxes
-  (noreply@, support@, info@ ...) score 0.4, image names like ``icon@2x.png`` and ``git@host:``
-  are skipped.
-* ``phone``: ``+CC`` international numbers (0.9), NANP ``(212) 555-0143`` (0.85), national
-  numbers with a leading 0 grouped by spaces or dashes -- Malaysian, Indonesian, UK, European --
-  (0.8); bare digit strings need a phone word nearby (call, tel, hp, hubungi, teléfono ...).
+* ``email``: addr-spec with a dotted domain (also ``name [at] host [dot] com``, 0.7); role
+  mailboxes (noreply@, support@, info@ ...) score 0.4; ``icon@2x.png`` and ``git@host:`` are
+  skipped.
+* ``phone``: ``+CC`` numbers (0.9), NANP ``(212) 555-0143`` (0.85), national numbers starting
+  ``0`` grouped by spaces or dashes -- Malaysian, Indonesian, UK, European -- (0.8); bare digit
+  strings, short local numbers and dotted numbers need a phone word nearby (call, tel, hp,
+  hubungi, teléfono ...); dates, year ranges, decimals, ZIP+4 and clause numbers are not phones.
 * ``payment_card``: 13-19 digits passing Luhn with a known issuer prefix; 1.0 when grouped as
   printed, 0.9 ungrouped.
 * ``iban``: the country's length and the mod-97 checksum (1.0).
 * ``us_ssn``: ``AAA-GG-SSSS`` without area 000/666/9xx, group 00 or serial 0000 (0.85); spaced
   or bare forms need an SSN word; the advertising numbers 078-05-1120 and 219-09-9999 score 0.1.
 * ``ip_address``: IPv4 and IPv6 validated with :mod:`ipaddress`; global 0.9, documentation
-  ranges 0.8, private 0.5, link-local 0.4, public resolvers (8.8.8.8, 1.1.1.1 ...) 0.3;
-  loopback, unspecified, multicast, broadcast and netmasks are skipped, as are dotted numbers
-  after version/section words or inside longer dotted runs (``1.3.6.1.4.1``).
+  ranges 0.8, private and link-local 0.4 (recorded, not tripping), public resolvers (8.8.8.8,
+  1.1.1.1 ...) and all-octets-below-32 quads 0.3; loopback, unspecified, multicast, netmasks,
+  CIDR networks, and dotted numbers after version/section words, inside longer dotted runs
+  (``1.3.6.1.4.1``) or among other decimals are skipped.
 * ``national_id``: Malaysian MyKad ``YYMMDD-PB-###G`` with a real date and birthplace code,
   UK NINO, Singapore NRIC/FIN with its check letter, Spanish DNI/NIE with its check letter,
   Indonesian NIK (16 digits) only after NIK/KTP.
 * ``date_of_birth``: a full date (numeric, ISO, or with an English/Malay/Indonesian/Spanish month
-  name) within 40 characters after a birth word (born, DOB, tarikh lahir, fecha de nacimiento).
+  name) within 30 characters after a birth word (born, DOB, tarikh lahir, fecha de nacimiento).
 * ``street_address`` (conservative, off in the shipped policy): house number + capitalised name
   + street suffix (Street, Ave, Road ... Jalan, Lorong, Calle, Avenida); 0.7, 0.85 with a postcode.
 
@@ -34,9 +37,11 @@ import datetime as _dt
 import ipaddress
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from ..._errors import GovernanceError
 from ...contracts import FloorSpec
-from ._base import Detector, Evidence
+from ._base import Evidence
 from ._secrets import keep_strongest
 
 __all__ = ["ALL_TYPES", "DEFAULT_TYPES", "PiiDetector", "build", "luhn_ok"]
@@ -80,9 +85,14 @@ _STREET_HINT = re.compile(rb"00{0,4}a?#? A")  # "," is "#" in the shape
 _HOUSE_NO = re.compile(r"No\.?\s?$")
 _AT_HINT = re.compile(rb"at ?[\])]")
 
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
+_CARD = re.compile(r"(?<![\d/-])\d(?:[ -]?\d){12,18}(?![\d])")
 _SSN = re.compile(r"(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])")
 _PHONE = re.compile(r"(?<![\w+\-/.])(?:\+|00)?\(?\d[\d ().-]{5,22}\d(?![\d])")
+#: SSN-shaped, ZIP+4, six or more 1-2 digit groups (hex dumps, lottery), decimals, dates,
+#: IPv4-shaped, and lists of 0-led 4-digit code points.
+_NOT_PHONE = re.compile(r"\d{3}-\d\d-\d{4}|\d{5}-\d{4}|\d{1,2}(?:[ .-]\d{1,2}){5,}|\d+\.\d+"
+                        r"|(?:19|20)\d\d(?:[-/. ]\d\d?[-/. ]\d\d?|-(?:19|20)\d\d)"
+                        r"|\d{1,3}(?:\.\d{1,3}){3}|0\d{3}(?: 0\d{3}){2,}")
 _NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\([2-9]\d\d\) ?|[2-9]\d\d[-. ])[2-9]\d\d[-. ]\d{4}")
 _MYKAD = re.compile(r"(?<![\d-])(\d{6})(-?)(\d{2})\2(\d{4})(?![\d-])")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
@@ -93,24 +103,57 @@ _EMAIL_OBFUSCATED = re.compile(
     r"(?<![\w.])[\w.+-]{1,64}\s?[\[(]\s?at\s?[\])]\s?[\w-]{1,63}(?:\s?[\[(]\s?dot\s?[\])]\s?"
     r"[\w-]{1,63}){1,4}", re.IGNORECASE)
 _HEXCOLON = frozenset("0123456789abcdefABCDEF:.")
+_VERSION_TAIL = re.compile(r"-[A-Za-z0-9]|\.?[A-Za-z]")
 _IPV6_BAD_BEFORE = re.compile(r"[\w:.]")
 
-_NEGATIVE = re.compile(
-    r"(?i:order|invoice|\binv\b|\bref|tracking|\btrack|sku|isbn|\bpart\b|model|serial|s/n"
-    r"|ticket|\bcase\b|\bpo\b|receipt|transaction|\btxn|shipment|parcel|awb|booking"
-    r"|confirmation|pesanan|resit|invois|pedido|factura|\bresi\b|version|\bver\b|build"
-    r"|\bid\b|#\s?$|no\.\s?siri|product|item|batch|lot\b|code)")
-_PHONE_WORD = re.compile(
-    r"(?i:phone|\btel\b|tel[:.]|mobile|\bcell|call|fax|whatsapp|\bwa\b|sms|text me|contact"
-    r"|\bhp\b|hubungi|telefon|telepon|nombor|nomor|ponsel|tel[eé]fono|m[oó]vil|ll[aá]m)")
-_CARD_WORD = re.compile(r"(?i:card|visa|master|amex|credit|debit|kad|kartu|tarjeta|cc\b|pay)")
-_SSN_WORD = re.compile(r"(?i:ssn|social security|soc\. sec)")
-_ID_WORD = re.compile(r"(?i:\bic\b|mykad|kad pengenalan|k/p|nric|\bfin\b|national insurance"
-                      r"|\bni\b|nino|\bdni\b|\bnie\b|\bnik\b|ktp|nomor induk|identity|identiti"
-                      r"|identidad)")
-_VERSION_WORD = re.compile(r"(?i:version|\bver\b|\bv|release|build|section|chapter|clause|step"
-                           r"|figure|table|§|rule|oid|firmware|kernel|python|node|update)\W*$")
-_BIRTH_ANCHORS = (b"born", b"birth", b"dob", b"d.o.b", b"lahir", b"nacimiento", b"naci")
+
+@dataclass(frozen=True)
+class _Cue:
+    """Words (and phrases) that, just before a number, say what the number is."""
+
+    words: frozenset[str]
+    phrases: tuple[str, ...] = ()
+
+    def near(self, before: _Before) -> bool:
+        return (not self.words.isdisjoint(before.words)
+                or any(p in before.low for p in self.phrases))
+
+
+@dataclass(frozen=True)
+class _Before:
+    """The lower-cased text just before a finding and the words in it."""
+
+    low: str
+    words: frozenset[str]
+
+
+def _cue(words: str, *phrases: str) -> _Cue:
+    return _Cue(frozenset(words.split()), phrases)
+
+
+_NEGATIVE = _cue(
+    "order orders invoice inv ref reference tracking track sku isbn part model serial ticket "
+    "case po receipt transaction txn shipment parcel awb booking confirmation pesanan resit "
+    "invois pedido factura resi version ver build id product item batch lot code kod código",
+    "s/n", "no. siri", "#")
+_PHONE_WORD = _cue(
+    "phone phones telephone tel mobile mob cell call calls fax whatsapp wa sms contact hp "
+    "handphone hubungi telefon telepon nombor nomor ponsel teléfono telefono móvil movil "
+    "llama llámame llamar", "text me")
+_CARD_WORD = _cue("card cards visa mastercard master amex credit debit kad kartu tarjeta cc pay "
+                  "payment charge pan")
+_SSN_WORD = _cue("ssn", "social security", "soc. sec")
+_ID_WORD = _cue("ic mykad nric fin ni nino dni nie nik ktp identity identiti identidad",
+                "kad pengenalan", "k/p", "national insurance", "nomor induk")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_NON_DIGIT = re.compile(r"[^0-9]+")
+_VERSION_WORD = re.compile(r"(?i:version|\bver\b|\bv\d*|release|build|section|chapter|clause"
+                           r"|step|figure|table|§|rule|oid|identifier|firmware|kernel|python"
+                           r"|node|update|upgrade|patch|object)\W+(?:[\w.]{1,12}\W+){0,3}$")
+#: Another decimal right before or after: SVG paths and number lists, not an address.
+_NUMBER_NEXT = re.compile(r"[ -]-?\d*\.\d")
+_NUMBER_BEFORE = re.compile(r"\d\.\d*[ -]$")
+_BIRTH_ANCHORS = (b"born", b"birth", b"dob", b"d.o.b", b"lahir", b"nac")
 _MONTHS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june"
     "|july|august|september|october|november|december|januari|februari|mac|mei|julai|ogos"
@@ -124,7 +167,7 @@ _MONTH_NUM = {m: i for i, names in enumerate((
     "dec december disember desember diciembre"), start=1) for m in names.split()}
 _DOB = re.compile(
     r"(?i:born|birth\s?date|date of birth|birthday|d\.?o\.?b\.?|tarikh lahir|tanggal lahir"
-    r"|lahir|fecha de nacimiento|naci(?:d[oa]|ó)?)[^\n\d]{0,30}?"
+    r"|lahir|fecha de nacimiento|nac[ií](?:d[oa])?)[^\n\d]{0,30}?"
     r"(?P<date>(?P<d1>\d{1,2})[/.-](?P<m1>\d{1,2})[/.-](?P<y1>(?:19|20)\d\d)"
     r"|(?P<y2>(?:19|20)\d\d)-(?P<m2>\d\d)-(?P<d2>\d\d)"
     rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?\s(?:de\s)?(?P<m3>(?i:{_MONTHS}))\.?,?\s(?:de\s)?"
@@ -135,9 +178,11 @@ _STREET = re.compile(
     r"\d{1,5}[A-Za-z]?,?\s(?:(?:Jalan|Jln\.?|Lorong|Persiaran|Calle"
     r"|Avenida|Rue)\s[A-Z][\w']+(?:\s[A-Z0-9][\w']*){0,3}|[A-Z][a-z']+(?:\s[A-Z][a-z']+){0,3}"
     r"\s(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive|Dr\.?"
-    r"|Court|Ct\.?|Way|Place|Pl\.?|Terrace|Close|Crescent|Highway|Hwy\.?|Square|Parkway)\b)")
+    r"|Court|Ct\.?|Way|Place|Pl\.?|Terrace|Close|Crescent|Highway|Hwy\.?|Square|Parkway|Loop"
+    r"|Circle)\b)")
 _POSTCODE = re.compile(r"[ ,]{1,3}(?:[\w ]{0,30}[ ,]{1,3})?(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d"
                        r"[A-Z\d]? ?\d[A-Z]{2})\b")
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -166,7 +211,7 @@ _AD_SSNS = frozenset({"078051120", "219099999"})
 
 
 def _digits(value: str) -> str:
-    return "".join(c for c in value if c.isdigit())
+    return _NON_DIGIT.sub("", value)
 
 
 def _mask_digits(value: str, keep: int) -> str:
@@ -233,7 +278,7 @@ class PiiDetector:
     def __init__(self, types: tuple[str, ...] = ALL_TYPES) -> None:
         unknown = sorted(set(types) - set(ALL_TYPES))
         if unknown:
-            raise ValueError(f"unknown PII types {unknown}; known types are {list(ALL_TYPES)}")
+            raise GovernanceError(f"unknown PII types {unknown}; known types are {list(ALL_TYPES)}")
         self.window = _WINDOW
         self.types = frozenset(types)
         self._scanners: tuple[Callable[[str, bytes, bytes], list[Evidence]], ...] = tuple(
@@ -256,6 +301,11 @@ def _before(text: str, start: int) -> str:
     return text[max(0, start - _LOOKBACK):start]
 
 
+def _context(text: str, start: int) -> _Before:
+    low = _before(text, start).lower()
+    return _Before(low, frozenset(_LETTERS.findall(low)))
+
+
 # -- numbers: cards, SSNs, phones, MyKad, NIK --------------------------------------------------
 
 def _numbers(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
@@ -274,7 +324,7 @@ def _numbers(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
         if digits >= 16:
             out += [Evidence("national_id", m.start(), m.end(), 0.9, _mask_alnum(m.group(), 3),
                              "Indonesian NIK") for m in _NIK.finditer(text, lo, hi)
-                    if _ID_WORD.search(_before(text, m.start())) and _nik_ok(m.group())]
+                    if _ID_WORD.near(_context(text, m.start())) and _nik_ok(m.group())]
         if digits >= 9:
             for m in _SSN.finditer(text, lo, hi):
                 out += _ssn(text, m)
@@ -290,8 +340,8 @@ def _card(text: str, start: int, value: str) -> list[Evidence]:
     groups = [len(g) for g in re.split(r"[ -]", value)]
     score = 0.9 if len(groups) == 1 else (1.0 if groups in ([4] * (len(d) // 4),
                                                             [4, 6, 5], [4, 6, 4]) else 0.8)
-    before = _before(text, start)
-    if _NEGATIVE.search(before) and not _CARD_WORD.search(before):
+    before = _context(text, start)
+    if _NEGATIVE.near(before) and not _CARD_WORD.near(before):
         score = 0.2
     return [Evidence("payment_card", start, start + len(value), score,
                      f"**** **** **** {d[-4:]}", f"{brand} number, Luhn valid")]
@@ -301,15 +351,15 @@ def _ssn(text: str, m: re.Match[str]) -> list[Evidence]:
     area, sep, group, serial = int(m.group(1)), m.group(2), m.group(3), m.group(4)
     if area == 0 or area == 666 or area >= 900 or group == "00" or serial == "0000":
         return []
-    before = _before(text, m.start())
-    word = _SSN_WORD.search(before) is not None
+    before = _context(text, m.start())
+    word = _SSN_WORD.near(before)
     if _digits(m.group()) in _AD_SSNS:
         score = 0.1
     elif sep == "-":
         score = 0.95 if word else 0.85
     else:
         score = (0.9 if word else 0.3) if sep == " " else (0.85 if word else 0.0)
-    if _NEGATIVE.search(before) and not word:
+    if _NEGATIVE.near(before) and not word:
         score = min(score, 0.2)
     if score <= 0:
         return []
@@ -321,33 +371,41 @@ def _phone(text: str, start: int, value: str) -> list[Evidence]:
     value = value.rstrip(" .-(")
     d = _digits(value)
     if (not 7 <= len(d) <= 15 or len(set(d)) == 1 or re.search(r"[ .-]{2}|\)\d*\(", value)
-            or re.fullmatch(r"\d{3}-\d\d-\d{4}", value)):
+            or _NOT_PHONE.fullmatch(value)):
         return []
-    seps = sum(not c.isdigit() for c in value.lstrip("+"))
-    before = _before(text, start)
-    word = _PHONE_WORD.search(before) is not None
-    if value.startswith("+"):
-        score = 0.9 if len(d) >= 8 else 0.0
-    elif _NANP.fullmatch(value):
-        score = 0.85
-    elif value.startswith("00") and len(d) >= 10:
-        score = 0.7
-    elif d[0] == "0" and 9 <= len(d) <= 12:
-        score = 0.8 if seps else (0.75 if word else 0.3)
-    elif len(d) in (7, 8) and re.fullmatch(r"\d{3,4}[ -]\d{4}", value):
-        score = 0.7 if word else 0.3
-    elif len(d) == 10 and d[0] in "23456789" and d[3] in "23456789" and not seps:
-        score = 0.75 if word else 0.0
-    else:
-        score = 0.6 if word and seps else 0.0
-    if re.fullmatch(r"(?:19|20)\d\d[-/. ]\d\d?[-/. ]\d\d?", value):
-        score = 0.0  # a date
-    if score and _NEGATIVE.search(before) and not word:
+    seps = set(re.findall(r"[ .-]", value))
+    if "." in seps and len(seps) > 1:
+        return []  # 252.227-7013, 0.9.33-17222: clause and version numbers
+    before = _context(text, start)
+    word = _PHONE_WORD.near(before)
+    score = _phone_score(value, d, bool(seps), word)
+    if score and _NEGATIVE.near(before) and not word:
         score = 0.2
     if score <= 0:
         return []
     return [Evidence("phone", start, start + len(value), score, _mask_digits(value, 2),
                      f"{len(d)}-digit phone number")]
+
+
+def _phone_score(value: str, d: str, grouped: bool, word: bool) -> float:
+    if value.startswith("+"):
+        return 0.9 if len(d) >= 8 and d[0] != "0" else 0.0
+    if _NANP.fullmatch(value):
+        return 0.85
+    if re.fullmatch(r"\d{1,2}(?: \d\d){3,4}", value):
+        return 0.7 if word else 0.3  # 01 23 45 67 89: French style, or a byte dump
+    if value.startswith("00") and len(d) >= 10 and d[2] != "0":
+        return 0.7 if grouped or word else 0.3
+    if "." in value and not word:
+        return 0.3  # 0675.0020.001C: dotted numbers other than NANP need a phone word
+    if d[0] == "0" and d[1] != "0" and (9 <= len(d) <= 11
+                                         or (len(d) == 12 and re.match(r"\d{3}", value))):
+        return 0.8 if grouped else (0.75 if word else 0.3)
+    if len(d) in (7, 8) and re.fullmatch(r"\d{3,4}[ -]\d{4}", value):
+        return 0.7 if word else 0.3
+    if len(d) == 10 and d[0] in "23456789" and d[3] in "23456789" and not grouped:
+        return 0.75 if word else 0.0
+    return 0.6 if word and grouped else 0.0
 
 
 def _mykad(text: str, m: re.Match[str]) -> list[Evidence]:
@@ -356,7 +414,7 @@ def _mykad(text: str, m: re.Match[str]) -> list[Evidence]:
     if place in _MYKAD_BAD_PLACES or not (_valid_date(1900 + yy, mm, dd)
                                           or _valid_date(2000 + yy, mm, dd)):
         return []
-    word = _ID_WORD.search(_before(text, m.start())) is not None
+    word = _ID_WORD.near(_context(text, m.start()))
     score = 0.9 if dashed else (0.85 if word else 0.0)
     if score <= 0:
         return []
@@ -399,12 +457,12 @@ def _iban(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
 def _ids(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
     out = []
     for m in (m for p in _ID_SHAPES for m in p.finditer(shape)):
-        if m.start() and shape[m.start() - 1] in b"Aa0":
+        if m.start() and shape[m.start() - 1] in b"Aa0.":
             continue
         value = text[m.start():m.end()]
         kind = _id_kind(value.replace(" ", "").replace("-", "").upper())
         if kind:
-            word = _ID_WORD.search(_before(text, m.start())) is not None
+            word = _ID_WORD.near(_context(text, m.start()))
             score = 0.9 if word else (0.6 if kind == "UK NINO" else 0.8)
             out.append(Evidence("national_id", m.start(), m.end(), score, _mask_alnum(value),
                                 kind))
@@ -440,7 +498,7 @@ def _emails(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
         if local is None or dom is None or dom.group("tld").lower() in _FILE_TLDS:
             continue
         start, name = local.start(), local.group()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "/:"):
+        if start and (text[start - 1].isalnum() or text[start - 1] == "/"):
             continue
         if name.lower() == "git" or text[dom.end():dom.end() + 1] == ":":
             continue
@@ -464,7 +522,7 @@ def _ip_score(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> float:
         return 0.8
     if addr.is_link_local:
         return 0.4
-    return 0.5 if addr.is_private else 0.9
+    return 0.4 if addr.is_private else 0.9
 
 
 def _ipv4(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
@@ -473,8 +531,11 @@ def _ipv4(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
         if m.start() and shape[m.start() - 1] in b"0Aa.":
             continue
         value = text[m.start():m.end()]
-        if _VERSION_WORD.search(_before(text, m.start())):
-            continue
+        before = _before(text, m.start())
+        if (_VERSION_WORD.search(before) or text.startswith("/", m.end())
+                or _VERSION_TAIL.match(text, m.end()) or _NUMBER_NEXT.match(text, m.end())
+                or _NUMBER_BEFORE.search(before)):
+            continue  # a version, section number, CIDR network or a run of decimals
         try:
             addr = ipaddress.IPv4Address(value)
         except ValueError:
@@ -483,6 +544,8 @@ def _ipv4(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
         if re.fullmatch(r"1{4,}0*", bits):
             continue  # a netmask
         score = _ip_score(addr)
+        if all(int(o) < 32 for o in value.split(".")) and score > 0.3:
+            score = 0.3  # 2.4.8.19: far more often a version or section number than an address
         if score:
             mask = ".".join(value.split(".")[:2]) + ".*.*"
             out.append(Evidence("ip_address", m.start(), m.end(), score, mask, "IPv4 address"))
@@ -494,18 +557,17 @@ def _ipv6(text: str, raw: bytes, shape: bytes) -> list[Evidence]:
     pos, n = 0, len(text)
     while (hint := _IPV6_HINT.search(raw, pos)) is not None:
         i = hint.start()
-        pos = i + 1
         lo, hi = i, i
-        while lo > 0 and text[lo - 1] in _HEXCOLON and i - lo < 45:
-            lo -= 1
+        while lo > pos and text[lo - 1] in _HEXCOLON and i - lo < 45:
+            lo -= 1  # never back into the previous candidate: each character is seen twice
         while hi < n and text[hi] in _HEXCOLON and hi - lo < 45:
             hi += 1
-        pos = max(pos, hi)
+        pos = max(i + 1, hi)
         value = text[lo:hi].rstrip(".")
         if value.count(":") < 2 or (lo and _IPV6_BAD_BEFORE.match(text, lo - 1)):
             continue
-        if hi < n and (text[hi].isalnum() or text[hi] == "_"):
-            continue
+        if hi < n and (text[hi].isalnum() or text[hi] in "_/"):
+            continue  # part of a word, or a CIDR network
         try:
             addr = ipaddress.IPv6Address(value)
         except ValueError:
@@ -570,6 +632,10 @@ _SCANNERS: tuple[tuple[frozenset[str], Callable[[str, bytes, bytes], list[Eviden
 )
 
 
-def build(spec: FloorSpec) -> Detector:
+def build(spec: FloorSpec) -> PiiDetector:
     """The detector for ``input.pii`` / ``output.pii``: only the types the spec lists."""
+    unknown = sorted(set(spec.types) - set(ALL_TYPES))
+    if unknown:
+        raise GovernanceError(f"floor {spec.id!r}: unknown PII types {unknown} in types; known "
+                              f"types are {list(ALL_TYPES)}; fix it in the policy file")
     return PiiDetector(tuple(spec.types) or DEFAULT_TYPES)

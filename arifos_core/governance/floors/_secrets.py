@@ -7,7 +7,7 @@ Findings and their scores:
   has the documented shape (prefix, length, alphabet, OpenAI's ``T3BlbkFJ`` marker), 0.85-0.95
   for the looser historical shapes, 0.6 for Stripe test-mode keys.
 * ``jwt``: three base64url parts whose header decodes to JSON with ``alg`` (1.0); a header and
-  its dot alone, as a stream shows it, 0.9.
+  its dot at the end of the text, as a stream shows it, 0.9; a header quoted in prose 0.3.
 * ``private_key``: the ``-----BEGIN ... PRIVATE KEY-----`` line alone scores 0.9, with a base64
   body 1.0. The span runs to the END line when it is there, so redaction covers the block, but
   recognition needs only the BEGIN line, which keeps ``window`` at 512 characters although an
@@ -20,13 +20,16 @@ Findings and their scores:
   token, secret, password, api, auth, ... also in Malay, Indonesian and Spanish) in the 40
   characters before it: 0.85 when assigned to a secret-named key, 0.6 when merely near one.
   Hex-only tokens (git SHAs, sha256 digests) reach 0.7 only when assigned to a secret-named key
-  and 0.35 otherwise; UUIDs count only when so assigned; tokens after a hash word (sha, commit,
-  digest, checksum, fingerprint, uuid, request id), SSH public keys, SRI hashes, ``data:``
-  URIs, file paths, identifiers made of words, and base64 that decodes to plain text are skipped.
+  and 0.35 otherwise; UUIDs count only when so assigned. Skipped: tokens after a hash word (sha,
+  commit, digest, checksum, fingerprint, uuid, request id) unless assigned and not hex, after
+  ``public``/``site key``/``key id``, SSH public keys, SRI hashes, ``data:`` URIs, file paths,
+  identifiers made of English-looking words; base64 of plain text scores 0.2 unless assigned,
+  base64 of a known key format is reported as that format (0.9).
 
 Placeholders -- ``EXAMPLE`` in the token (AWS's documentation keys), ``xxxx``, ``your``, runs of
-one character, counting sequences (``1234567890abcdef``), jwt.io's sample token -- are reported
-at 0.1 so that logs show them but a 0.5 trip point passes them.
+one character, counting sequences (``1234567890abcdef``), jwt.io's sample token, PEM armour with
+no body, ``user:password`` and documentation-domain URLs -- are reported at 0.1 so that logs show
+them but the pipeline's 0.5 trip point (the policy sets no ``score`` here) passes them.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ..._errors import GovernanceError
 from ...contracts import FloorSpec
-from ._base import Detector, Evidence, mask_secret
+from ._base import Evidence, mask_secret
 
 __all__ = ["SecretsDetector", "build", "keep_strongest", "shannon_entropy"]
 
@@ -120,16 +124,18 @@ _ASSIGNED = re.compile(
 _FLAG = re.compile(r"(?:^|\s)--?[A-Za-z0-9_-]*(?i:key|token|secret|passw|auth)[A-Za-z0-9_-]*\s$")
 _HASH_WORD = re.compile(
     r"(?i:sha-?(?:1|224|256|384|512)?|md5|hash|digest|checksum|commit|revision|\brev\b|etag"
-    r"|fingerprint|integrity|uuid|guid|request[_ -]?id|trace[_ -]?id|correlation|nonce|salt"
+    r"|fingerprint|integrity|uuid|guid|cipher|signature[_ ]?value|request[_ -]?id|trace[_ -]?id"
+    r"|correlation|nonce|salt"
     r"|ssh-(?:rsa|ed25519|dss)|ecdsa-sha2|object[_ ]?id"
     r"|\bcid\b|multihash)")
-_PUBLIC_WORD = re.compile(r"(?i:public|publishable|site[_ -]?key)")
+_PUBLIC_WORD = re.compile(r"(?i:public|publishable|site[_ -]?key|pubkey|key[_ -]?ids?\b|keyid"
+                          r"|recv-keys|thumbprint|x509|certificate)")
 _AWS_WORD = re.compile(r"(?i:aws|secret[_ -]?access)")
 _NOT_SECRET_PREFIXES = ("sha1-", "sha256-", "sha384-", "sha512-", "AAAAB3NzaC1", "AAAAC3NzaC1",
                         "AAAAE2VjZHNh", "pk_live_", "pk_test_", "base64,")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_HUMP = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z])")
+_HUMP = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{3,}(?![a-z])")
 _HEX_LETTERS = frozenset("abcdef")
 #: Frequent English letter pairs: identifiers made of words are mostly these, random text is not.
 _BIGRAM_TEXT = (
@@ -144,7 +150,6 @@ _BIGRAM_TEXT = (
     "oy ym nk sk ck ct")
 _BIGRAMS = frozenset(_BIGRAM_TEXT.split())
 _PATH_SEGMENT = re.compile(r"[a-z]{4,}|[a-z]+(?:[-_][a-z]+)+")
-_WORDY_SEGMENT = re.compile(r"[A-Za-z][a-z]*(?:[A-Z][a-z]+)*[0-9]{0,4}|[0-9]+|v?[0-9]+")
 _PLACEHOLDER_WORDS = ("example", "xxxx", "your", "placeholder", "redacted", "dummy", "sample",
                       "insert", "replace", "changeme", "****", "....", "<", ">", "fake")
 
@@ -153,7 +158,7 @@ _JWT_SAMPLE_SIG = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"  # jwt.io's docu
 _PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 _ARMOUR = re.compile(r"-----BEGIN (?P<kind>[A-Z0-9 ]{1,40})-----")
-_PEM_BODY = re.compile(r"(?:\\n|\\r|[\s\"'])*(?:(?:[A-Za-z]+-?)+: [^\n]*\n)*"
+_PEM_BODY = re.compile(r"(?:\\n|\\r|[\s\"'])*(?:[A-Za-z][A-Za-z-]{0,30}: [^\n]{0,200}\n){0,4}"
                        r"(?P<b>(?:[A-Za-z0-9+/=]|\\n|\\r|\s){0,400})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}$")
 _URL_CREDS = re.compile(r"(?P<user>[^\s:/@?#\[\]\"'<>]{1,128}):(?P<pw>[^\s/@?#\"'<>]{1,256})@"
@@ -162,7 +167,8 @@ _BEARER = re.compile(r"(?i:bearer)\s{1,4}(?P<t>[A-Za-z0-9._~+/-]{16,4096}=*)")
 _BASIC = re.compile(r"(?i:basic)\s{1,4}(?P<t>[A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])")
 _PASSWORD = re.compile(
     r"(?i:passw(?:or)?d|pwd|passphrase|kata\s(?:laluan|sandi)|contrase(?:ñ|n)a|senha)"
-    r"[A-Za-z0-9_]{0,16}(?:\sfor\s[\w.@-]{1,32})?[\"']?\s{0,3}(?:=>|:=|[:=]|\s(?i:is|ialah|adalah|es|era)\s)\s{0,3}"
+    r"[A-Za-z0-9_]{0,16}(?:\sfor\s[\w.@-]{1,32}|\s(?i:saya|anda|kamu|ku|my|mi|tu))?[\"']?"
+    r"\s{0,3}(?:(?P<op>=>|:=|[:=])|\s(?i:is|ialah|adalah|es|era)\s)\s{0,3}"
     r"[\"'`]?(?P<v>[^\s\"'`,;]{8,64})")
 _PASSWORD_ANCHORS = (b"passw", b"pwd", b"passphrase", b"kata laluan", b"kata sandi",
                      b"contrase", b"senha")
@@ -170,6 +176,8 @@ _CODE_REF = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?|[A-Z][A-Z0-9_]
 _SENDGRID = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 _SLACK_HOOK = re.compile(r"hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/"
                          r"[A-Za-z0-9]{20,32}")
+_EMAIL = re.compile(r"[^@\s]+@[\w-]+(?:\.[\w-]+)+")
+_DOC_HOSTS = ("example.com", "example.org", "example.net", ".example", ".test", ".invalid")
 _TELEGRAM_ID = re.compile(r"(?<![0-9])[0-9]{8,10}:$")
 _TRIVIAL_PASSWORDS = frozenset({
     "password", "pass", "passwd", "pwd", "secret", "changeme", "user", "username", "example",
@@ -212,10 +220,7 @@ def _is_wordy(token: str) -> bool:
             continue
         pairs += len(low) - 1
         common += sum(low[i:i + 2] in _BIGRAMS for i in range(len(low) - 1))
-    if pairs >= 5 and common * 10 >= pairs * 7:
-        return True
-    segments = [s for s in re.split(r"[-_./+]", token) if s]
-    return all(_WORDY_SEGMENT.fullmatch(s) for s in segments)
+    return pairs >= 5 and common * 10 >= pairs * 7
 
 
 def _looks_random(body: str, min_entropy: float = 3.0) -> bool:
@@ -355,8 +360,9 @@ class SecretsDetector:
             return None
         if not any(c.isalpha() for c in token) or _is_wordy(token):
             return None
-        if _HASH_WORD.search(before) and not assigned:
-            return None
+        hexy = _HEX.fullmatch(token) is not None
+        if _HASH_WORD.search(before) and (hexy or not assigned):
+            return None  # sha256 of the key: <hex>, commit <sha>
         if _UUID.fullmatch(token):
             return (_ev("generic_high_entropy", start, end, 0.6, token, "UUID assigned to a "
                         "secret-named key") if assigned else None)
@@ -365,7 +371,6 @@ class SecretsDetector:
         if _is_placeholder(token):
             return _ev("generic_high_entropy", start, end, PLACEHOLDER_SCORE, token,
                        "placeholder")
-        hexy = _HEX.fullmatch(token) is not None
         decoded = None if hexy else _decoded_text(token)
         if decoded is not None and decoded.startswith(_PREFIXES):
             inner = _known(decoded.strip(), 0, len(decoded.strip()))
@@ -485,8 +490,9 @@ def _url_passwords(text: str, raw: bytes) -> list[Evidence]:
             out.append(known)
             pos = m.end()
             continue
+        host = m.group("host").lower()
         trivial = (pw.lower() in _TRIVIAL_PASSWORDS or pw == user or _is_placeholder(pw)
-                   or pw[0] in "$%{*:" or len(set(pw)) == 1)
+                   or pw[0] in "$%{*:" or len(set(pw)) == 1 or host.endswith(_DOC_HOSTS))
         score = PLACEHOLDER_SCORE if trivial else 0.95
         detail = f"{scheme.group()} URL password for host {m.group('host')[:60]}"
         out.append(_ev("url_password", m.start("pw"), m.end("pw"), score, pw,
@@ -550,11 +556,7 @@ def _passwords(text: str, low: bytes) -> list[Evidence]:
             if m is None:
                 continue
             value = m.group("v").rstrip(".")
-            classes = (any(c.islower() for c in value) + any(c.isupper() for c in value)
-                       + any(c.isdigit() for c in value) + any(not c.isalnum() for c in value))
-            if (len(value) < 8 or value[0] in "$%{<[(*@&" or value.lower() in _TRIVIAL_PASSWORDS
-                    or _CODE_REF.fullmatch(value) or _is_placeholder(value)
-                    or (classes < 3 and not (classes == 2 and len(value) >= 12))):
+            if not _password_like(value, prose=m.group("op") is None):
                 continue
             s = m.start("v")
             out.append(_ev("password_assignment", s, s + len(value), 0.75, value,
@@ -562,9 +564,37 @@ def _passwords(text: str, low: bytes) -> list[Evidence]:
     return out
 
 
-def build(spec: FloorSpec) -> Detector:
-    """The detector for ``input.secrets`` / ``output.secrets`` with the spec's thresholds."""
-    return SecretsDetector(
-        min_length=int(spec.thresholds.get("min_length", DEFAULT_MIN_LENGTH)),
-        min_entropy=float(spec.thresholds.get("min_entropy", DEFAULT_MIN_ENTROPY)),
-    )
+def _password_like(value: str, prose: bool) -> bool:
+    """A literal password, not code (``self.password``, ``Optional[str]``), a path, an e-mail
+    address, a label (``Password:``) or a stand-in. After "is" it must mix 3 character kinds."""
+    classes = (any(c.islower() for c in value) + any(c.isupper() for c in value)
+               + any(c.isdigit() for c in value) + any(not c.isalnum() for c in value))
+    low = value.lower()
+    if len(value) < 8 or value[0] in "$%{<[(*@&/~.\\" or any(c in "[](){}<>" for c in value):
+        return False
+    if low.rstrip(":.!?") in _TRIVIAL_PASSWORDS or "passw" in low or _EMAIL.fullmatch(value):
+        return False
+    if _CODE_REF.fullmatch(value) or _is_placeholder(value) or "://" in value:
+        return False
+    if value.isidentifier() and _is_wordy(value):
+        return False
+    return classes >= 3 or (not prose and classes == 2 and len(value) >= 12)
+
+
+def _number(spec: FloorSpec, name: str, default: float, low: float, high: float) -> float:
+    value = spec.thresholds.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise GovernanceError(f"floor {spec.id!r}: thresholds.{name} must be a number from {low:g} "
+                              f"to {high:g}, got {value!r}; fix it in the policy file")
+    return value
+
+
+def build(spec: FloorSpec) -> SecretsDetector:
+    """The detector for ``input.secrets`` / ``output.secrets`` with the spec's ``min_length``
+    and ``min_entropy`` (defaults 24 and 3.5)."""
+    min_length = _number(spec, "min_length", DEFAULT_MIN_LENGTH, 8, 512)
+    if min_length != int(min_length):
+        raise GovernanceError(f"floor {spec.id!r}: thresholds.min_length must be an integer, "
+                              f"got {min_length!r}; fix it in the policy file")
+    min_entropy = _number(spec, "min_entropy", DEFAULT_MIN_ENTROPY, 0, 8)
+    return SecretsDetector(min_length=int(min_length), min_entropy=float(min_entropy))
