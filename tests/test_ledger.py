@@ -8,6 +8,8 @@ are skipped, with the reason shown, only when no server answers there.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import itertools
 import json
 import logging
@@ -212,17 +214,49 @@ def test_rewritten_chain_is_detected_with_a_key(store: Store) -> None:
     key = b"secret-ledger-key"
     filled(store, key=key)
     prev = GENESIS
-    for seq, entry_id, body in store.sql("SELECT seq, id, body FROM entries ORDER BY seq"):
+    rows = store.sql("SELECT seq, id, kind, time, body FROM entries ORDER BY seq")
+    for seq, entry_id, kind, time, body in rows:
         data = json.loads(body)
         data["verdict"] = "VOID"
         body = canonical(data)
-        digest = entry_hash(seq, entry_id, prev, body)  # no key: what a forger can do
+        digest = entry_hash(seq, entry_id, kind, time, prev, body)  # no key: what a forger can do
         store.sql("UPDATE entries SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                   body, prev, digest, seq)
         prev = digest
     assert store.open(key=b"").verify().ok  # a keyless verify is fooled
     report = store.open(key=key).verify()
     assert not report.ok and report.first_bad_seq == 1 and "HMAC key" in report.reason
+
+
+def _first_format(store: Store, key: bytes | None) -> None:
+    """Rewrite the chain as the first ledger format hashed it: seq, id, previous hash, body."""
+    prev = GENESIS
+    for seq, entry_id, body in store.sql("SELECT seq, id, body FROM entries ORDER BY seq"):
+        message = f"{seq}\n{entry_id}\n{prev}\n{body}".encode()
+        digest = (hmac.new(key, message, hashlib.sha256) if key else hashlib.sha256(message)
+                  ).hexdigest()
+        store.sql("UPDATE entries SET prev_hash = ?, hash = ? WHERE seq = ?", prev, digest, seq)
+        prev = digest
+
+
+@pytest.mark.parametrize("key", [None, b"k"])
+def test_first_format_entries_still_verify_and_edits_are_caught(store: Store,
+                                                                key: bytes | None) -> None:
+    """Ledgers written before kind and time were hashed directly: valid, and an edit of a
+    column the old hash did not cover (kind, time) is still caught through the body."""
+    filled(store, key=key)
+    _first_format(store, key)
+    ledger = store.open(key=key)
+    assert ledger.verify().ok
+    ledger.append("run", {"after": "upgrade"})  # a new-format entry continues the chain
+    assert ledger.verify().ok and ledger.verify().checked == len(ledger)
+    store.sql("UPDATE entries SET kind = 'edited' WHERE seq = 2")
+    report = ledger.verify()
+    assert not report.ok and report.first_bad_seq == 2 and "column differs" in report.reason
+    store.sql("UPDATE entries SET kind = 'run' WHERE seq = 2")
+    store.sql("UPDATE entries SET time = '2020-01-01T00:00:00+00:00' WHERE seq = 3")
+    report = ledger.verify()
+    assert not report.ok and report.first_bad_seq == 3 and "column differs" in report.reason
 
 
 def test_key_from_environment(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,15 @@ Stores: :class:`SQLiteLedger` (one file) and :class:`PostgresLedger` (a shared s
 imported only when one is opened).
 """
 
-from ._chain import GENESIS, LedgerEntry, VerifyReport, canonical, entry_hash, verify_entries
+from ._chain import (
+    GENESIS,
+    LedgerEntry,
+    VerifyReport,
+    canonical,
+    entry_hash,
+    verify_entries,
+    verify_rows,
+)
 from ._postgres import PostgresLedger
 from ._sqlite import SQLiteLedger
 from ._store import DSN_ENV, Hold, Ledger, LedgerError, default_ledger_path, open_ledger
@@ -24,4 +32,5 @@ __all__ = [
     "entry_hash",
     "open_ledger",
     "verify_entries",
+    "verify_rows",
 ]

@@ -7,12 +7,12 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GENESIS", "LedgerEntry", "VerifyReport", "canonical", "entry_hash", "ledger_key",
-           "verify_entries"]
+__all__ = ["GENESIS", "LedgerEntry", "Row", "VerifyReport", "batched_rows", "canonical",
+           "entry_hash", "ledger_key", "verify_entries", "verify_rows"]
 
 #: The "previous hash" of the first entry.
 GENESIS = "0" * 64
@@ -31,13 +31,35 @@ def ledger_key() -> bytes | None:
     return value.encode("utf-8") if value else None
 
 
-def entry_hash(seq: int, entry_id: str, prev_hash: str, body: str,
+def entry_hash(seq: int, entry_id: str, kind: str, time: str, prev_hash: str, body: str,
                key: bytes | None = None) -> str:
-    """SHA-256 (HMAC-SHA-256 with a key) over the sequence number, id, previous hash and the
-    canonical body, so rewriting any of them, or the order, breaks the chain."""
+    """SHA-256 (HMAC-SHA-256 with a key) over the entry's place, id, kind, time, the previous
+    hash and the canonical body, so rewriting any stored column, or the order, breaks the
+    chain; checking it needs no JSON parsing."""
+    return _hasher(key)(seq, entry_id, kind, time, prev_hash, body)
+
+
+def _hasher(key: bytes | None) -> Callable[[int, str, str, str, str, str], str]:
+    """:func:`entry_hash` for one key, with the HMAC's key schedule done once."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256) if key else None
+
+    def digest(seq: int, entry_id: str, kind: str, time: str, prev_hash: str, body: str) -> str:
+        message = f"v2\n{seq}\n{entry_id}\n{kind}\n{time}\n{prev_hash}\n{body}".encode()
+        if keyed is None:
+            return hashlib.sha256(message).hexdigest()
+        mac = keyed.copy()
+        mac.update(message)
+        return mac.hexdigest()
+
+    return digest
+
+
+def _legacy_hash(seq: int, entry_id: str, prev_hash: str, body: str, key: bytes | None) -> str:
+    """The first format's hash (seq, id, previous hash, body); kind and time were bound only
+    through the body, so an entry in this format is also checked against its body."""
     message = f"{seq}\n{entry_id}\n{prev_hash}\n{body}".encode()
     if key:
-        return hmac.new(key, message, hashlib.sha256).hexdigest()
+        return hmac.digest(key, message, "sha256").hex()
     return hashlib.sha256(message).hexdigest()
 
 
@@ -81,36 +103,60 @@ class VerifyReport:
                 f"{self.reason}; {self.checked} entries checked")
 
 
-def verify_entries(entries: Iterable[LedgerEntry], key: bytes | None = None) -> VerifyReport:
-    """Walk entries in sequence order and report the first that breaks the chain."""
+#: A stored entry as its columns: seq, id, time, kind, body, prev_hash, hash.
+Row = tuple[int, str, str, str, str, str, str]
+
+
+def verify_rows(rows: Iterable[Row], key: bytes | None = None) -> VerifyReport:
+    """Walk stored rows in sequence order and report the first that breaks the chain."""
     prev = GENESIS
-    expected_seq = 1
     checked = 0
-    for entry in entries:
+    hash_of = _hasher(key)
+    for row in rows:
         checked += 1
-        problem = _problem(entry, prev, expected_seq, key)
-        if problem:
-            return VerifyReport(False, checked, entry.id, entry.seq, problem)
-        prev = entry.hash
-        expected_seq += 1
+        seq, entry_id, time, kind, body, prev_hash, digest = row
+        if seq != checked:
+            problem = f"sequence {seq} where {checked} was expected (entry missing or moved)"
+        elif prev_hash != prev:
+            problem = "previous-hash link does not match the entry before it"
+        elif hash_of(seq, entry_id, kind, time, prev_hash, body) == digest:
+            prev = digest
+            continue
+        else:
+            problem = _legacy_problem(row, key)
+            if not problem:
+                prev = digest
+                continue
+        return VerifyReport(False, checked, entry_id, seq, problem)
     return VerifyReport(True, checked)
 
 
-def _problem(entry: LedgerEntry, prev: str, expected_seq: int, key: bytes | None) -> str:
-    if entry.seq != expected_seq:
-        return f"sequence {entry.seq} where {expected_seq} was expected (entry missing or moved)"
-    if entry.prev_hash != prev:
-        return "previous-hash link does not match the entry before it"
+def batched_rows(fetch: Callable[[int], list[Row]]) -> Iterator[Row]:
+    """Every row from ``fetch(after_seq)`` batches, in sequence order."""
+    rows = fetch(0)
+    while rows:
+        yield from rows
+        rows = fetch(rows[-1][0])
+
+
+def verify_entries(entries: Iterable[LedgerEntry], key: bytes | None = None) -> VerifyReport:
+    """Walk entries in sequence order and report the first that breaks the chain."""
+    return verify_rows(((e.seq, e.id, e.time, e.kind, e.body, e.prev_hash, e.hash)
+                        for e in entries), key)
+
+
+def _legacy_problem(row: Row, key: bytes | None) -> str:
+    """Why ``row`` is not a valid entry in the first format either ("" when it is)."""
+    seq, entry_id, time, kind, body, prev_hash, digest = row
+    mismatch = "hash does not match the contents" + (" (or the HMAC key differs)" if key else "")
+    if _legacy_hash(seq, entry_id, prev_hash, body, key) != digest:
+        return mismatch
     try:
-        body = json.loads(entry.body)
+        data = json.loads(body)
     except ValueError:
         return "body is not valid JSON"
-    if not isinstance(body, Mapping) or canonical(body) != entry.body:
+    if not isinstance(data, Mapping) or canonical(data) != body:
         return "body is not in canonical form (it was edited)"
-    if body.get("id") != entry.id or body.get("kind") != entry.kind \
-            or body.get("time") != entry.time:
+    if data.get("id") != entry_id or data.get("kind") != kind or data.get("time") != time:
         return "id, kind or time column differs from the body"
-    if not hmac.compare_digest(entry_hash(entry.seq, entry.id, entry.prev_hash, entry.body, key),
-                               entry.hash):
-        return "hash does not match the contents" + (" (or the HMAC key differs)" if key else "")
     return ""

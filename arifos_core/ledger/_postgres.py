@@ -26,11 +26,13 @@ from typing import TYPE_CHECKING, Any
 from ._chain import (
     GENESIS,
     LedgerEntry,
+    Row,
     VerifyReport,
+    batched_rows,
     canonical,
     entry_hash,
     ledger_key,
-    verify_entries,
+    verify_rows,
 )
 from ._store import Hold, LedgerError
 
@@ -247,7 +249,7 @@ class PostgresLedger:
             row = conn.execute(f"SELECT seq, hash FROM {self._s}.entries "
                                "ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
-            digest = entry_hash(seq, entry_id, prev, body, self.key)
+            digest = entry_hash(seq, entry_id, kind, time, prev, body, self.key)
             conn.execute(f"INSERT INTO {self._s}.entries ({_ENTRY}) "
                          "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                          (seq, entry_id, time, kind, body, prev, digest))
@@ -275,19 +277,18 @@ class PostgresLedger:
 
     def entries(self, batch: int = 5000) -> Iterator[LedgerEntry]:
         """Every entry in sequence order, read in batches (keyset pagination on ``seq``)."""
-        last = 0
-        while True:
-            rows = self._rows(f"SELECT {_ENTRY} FROM {self._s}.entries WHERE seq > %s "
-                              "ORDER BY seq LIMIT %s", last, batch)
-            if not rows:
-                return
-            for row in rows:
-                yield LedgerEntry(*row)
-            last = int(rows[-1][0])
+        return (LedgerEntry(*row) for row in self._entry_rows(batch))
+
+    def _entry_rows(self, batch: int = 5000) -> Iterator[Row]:
+        def fetch(after: int) -> list[Row]:
+            return self._rows(f"SELECT {_ENTRY} FROM {self._s}.entries WHERE seq > %s "
+                              "ORDER BY seq LIMIT %s", after, batch)
+
+        return batched_rows(fetch)
 
     def verify(self) -> VerifyReport:
         """Walk the whole chain; the report names the first bad entry."""
-        return verify_entries(self.entries(), self.key)
+        return verify_rows(self._entry_rows(), self.key)
 
     # -- holds --------------------------------------------------------------------------------
 

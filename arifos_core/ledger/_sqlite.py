@@ -15,11 +15,13 @@ from typing import Any
 from ._chain import (
     GENESIS,
     LedgerEntry,
+    Row,
     VerifyReport,
+    batched_rows,
     canonical,
     entry_hash,
     ledger_key,
-    verify_entries,
+    verify_rows,
 )
 from ._store import Hold, LedgerError
 
@@ -109,7 +111,7 @@ class SQLiteLedger:
                 row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
                                    ).fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                digest = entry_hash(seq, entry_id, prev, body, self.key)
+                digest = entry_hash(seq, entry_id, kind, time, prev, body, self.key)
                 conn.execute("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (seq, entry_id, time, kind, body, prev, digest))
         except sqlite3.Error as exc:
@@ -141,18 +143,20 @@ class SQLiteLedger:
 
     def entries(self, batch: int = 5000) -> Iterator[LedgerEntry]:
         """Every entry in sequence order, read in batches."""
-        last = 0
-        while True:
-            rows = self._rows("SELECT seq, id, time, kind, body, prev_hash, hash FROM entries "
-                              "WHERE seq > ? ORDER BY seq LIMIT ?", last, batch)
-            if not rows:
-                return
-            yield from rows
-            last = rows[-1].seq
+        return (LedgerEntry(*row) for row in self._entry_rows(batch))
+
+    def _entry_rows(self, batch: int = 5000) -> Iterator[Row]:
+        def fetch(after: int) -> list[Row]:
+            with self._lock:
+                return self._conn.execute(
+                    "SELECT seq, id, time, kind, body, prev_hash, hash FROM entries "
+                    "WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)).fetchall()
+
+        return batched_rows(fetch)
 
     def verify(self) -> VerifyReport:
         """Walk the whole chain; the report names the first bad entry."""
-        return verify_entries(self.entries(), self.key)
+        return verify_rows(self._entry_rows(), self.key)
 
     # -- holds --------------------------------------------------------------------------------
 
