@@ -18,10 +18,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ from arifos_core.ledger import (
     entry_hash,
     open_ledger,
 )
+from arifos_core.ledger._batch import Pending
+from arifos_core.ledger._chain import LedgerEntry, Row
 from arifos_core.ledger._postgres import mask_dsn
 
 PG_DSN = os.environ.get("ARIFOS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -215,11 +218,11 @@ def test_rewritten_chain_is_detected_with_a_key(store: Store) -> None:
     filled(store, key=key)
     prev = GENESIS
     rows = store.sql("SELECT seq, id, kind, time, body FROM entries ORDER BY seq")
-    for seq, entry_id, kind, time, body in rows:
+    for seq, entry_id, kind, at, body in rows:
         data = json.loads(body)
         data["verdict"] = "VOID"
         body = canonical(data)
-        digest = entry_hash(seq, entry_id, kind, time, prev, body)  # no key: what a forger can do
+        digest = entry_hash(seq, entry_id, kind, at, prev, body)  # no key: what a forger can do
         store.sql("UPDATE entries SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                   body, prev, digest, seq)
         prev = digest
@@ -313,6 +316,80 @@ def test_concurrent_threads_keep_one_valid_chain(store: Store) -> None:
         for future in [pool.submit(write, writer) for writer in range(4)]:
             future.result()
     _assert_one_chain(shared, 4, 40)
+
+
+def _queued_behind_the_lock(ledger: AnyLedger, count: int,
+                           pool: ThreadPoolExecutor) -> list[Future[LedgerEntry]]:
+    """``count`` appends from other threads, all queued while this thread holds the writer
+    lock, so the first to get it commits them together."""
+    futures = []
+    with ledger._lock:
+        for index in range(count):
+            futures.append(pool.submit(ledger.append, "run", {"n": index}))
+        deadline = time.monotonic() + 10
+        while len(ledger._group._queue) < count and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert len(ledger._group._queue) == count
+    return futures
+
+
+def test_appends_that_wait_share_one_commit(store: Store) -> None:
+    """Group commit: appends queued while another is being written go in one transaction,
+    and every caller gets its own entry back, durable, in one valid chain."""
+    ledger = store.open()
+    ledger.append("run", {"n": "first"})
+    batches: list[int] = []
+    write = ledger._group._write
+
+    def counted(batch: list[Pending]) -> list[Row]:
+        batches.append(len(batch))
+        return write(batch)
+
+    ledger._group._write = counted
+    with ThreadPoolExecutor(8) as pool:
+        entries = [f.result() for f in _queued_behind_the_lock(ledger, 8, pool)]
+    assert batches == [8]
+    assert sorted(e.seq for e in entries) == list(range(2, 10))
+    assert {e.record["n"] for e in entries} == set(range(8))
+    assert [ledger.get(e.id) for e in entries] == entries
+    assert ledger.verify().ok and len(ledger) == 9
+
+
+def test_a_failed_group_commit_fails_every_caller_and_writes_nothing(store: Store) -> None:
+    ledger = store.open()
+    ledger.append("run", {"n": "first"})
+    write = ledger._group._write
+
+    def failing(batch: list[Pending]) -> list[Row]:
+        ledger._group._write = write  # only this batch fails
+        raise LedgerError("disk full (injected)")
+
+    ledger._group._write = failing
+    with ThreadPoolExecutor(4) as pool:
+        futures = _queued_behind_the_lock(ledger, 4, pool)
+        errors = [f.exception() for f in futures]
+    assert all(isinstance(e, LedgerError) and "disk full" in str(e) for e in errors)
+    assert len(ledger) == 1
+    ledger.append("run", {"n": "after"})
+    assert ledger.verify().ok and len(ledger) == 2
+
+
+def test_a_batch_rolls_back_as_a_whole(store: Store) -> None:
+    """An insert failing mid-batch leaves no entry of the batch behind."""
+    ledger = store.open()
+    ledger.append("run", {"n": "first"})
+    taken = ledger.tail(1)[0].id
+    real = Pending.__init__
+
+    def colliding(self: Pending, kind: str, record: dict[str, Any]) -> None:
+        real(self, kind, record)
+        if record.get("n") == 2:
+            self.id = taken  # the UNIQUE id column rejects the third insert
+    with ThreadPoolExecutor(4) as pool, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Pending, "__init__", colliding)
+        errors = [f.exception() for f in _queued_behind_the_lock(ledger, 4, pool)]
+    assert all(isinstance(e, LedgerError) for e in errors), errors
+    assert len(ledger) == 1 and ledger.verify().ok
 
 
 def test_holds_round_trip(store: Store) -> None:

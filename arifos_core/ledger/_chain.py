@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["GENESIS", "LedgerEntry", "Row", "VerifyReport", "batched_rows", "canonical",
-           "entry_hash", "ledger_key", "verify_entries", "verify_rows"]
+           "entry_hash", "hasher", "ledger_key", "verify_entries", "verify_rows"]
 
 #: The "previous hash" of the first entry.
 GENESIS = "0" * 64
@@ -36,10 +36,10 @@ def entry_hash(seq: int, entry_id: str, kind: str, time: str, prev_hash: str, bo
     """SHA-256 (HMAC-SHA-256 with a key) over the entry's place, id, kind, time, the previous
     hash and the canonical body, so rewriting any stored column, or the order, breaks the
     chain; checking it needs no JSON parsing."""
-    return _hasher(key)(seq, entry_id, kind, time, prev_hash, body)
+    return hasher(key)(seq, entry_id, kind, time, prev_hash, body)
 
 
-def _hasher(key: bytes | None) -> Callable[[int, str, str, str, str, str], str]:
+def hasher(key: bytes | None) -> Callable[[int, str, str, str, str, str], str]:
     """:func:`entry_hash` for one key, with the HMAC's key schedule done once."""
     keyed = hmac.new(key, digestmod=hashlib.sha256) if key else None
 
@@ -111,7 +111,7 @@ def verify_rows(rows: Iterable[Row], key: bytes | None = None) -> VerifyReport:
     """Walk stored rows in sequence order and report the first that breaks the chain."""
     prev = GENESIS
     checked = 0
-    hash_of = _hasher(key)
+    hash_of = hasher(key)
     for row in rows:
         checked += 1
         seq, entry_id, time, kind, body, prev_hash, digest = row

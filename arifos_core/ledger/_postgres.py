@@ -18,11 +18,10 @@ import hashlib
 import math
 import re
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ._batch import GroupCommit, Pending, placed_rows
 from ._chain import (
     GENESIS,
     LedgerEntry,
@@ -30,7 +29,7 @@ from ._chain import (
     VerifyReport,
     batched_rows,
     canonical,
-    entry_hash,
+    hasher,
     ledger_key,
     verify_rows,
 )
@@ -118,10 +117,6 @@ def _lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
 class PostgresLedger:
     """An append-only, hash-chained ledger in PostgreSQL tables ``entries`` and ``holds``.
 
@@ -143,6 +138,8 @@ class PostgresLedger:
         self._connect_timeout = connect_timeout
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
+        self._hash = hasher(self.key)
+        self._group = GroupCommit(self._append_batch, self._lock)
         self._closed = False
         with self._mapped("open"):
             self._conn = self._connect()
@@ -215,7 +212,14 @@ class PostgresLedger:
                  ) -> Iterator[psycopg.Connection[TupleRow]]:
         """The connection, for one caller at a time; ``chained`` runs the block in a
         transaction holding the append lock."""
-        with self._lock, self._mapped(action):
+        with self._lock, self._held_session(action, chained=chained) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _held_session(self, action: str, *, chained: bool
+                      ) -> Iterator[psycopg.Connection[TupleRow]]:
+        """:meth:`_session` for a caller that already holds ``_lock``."""
+        with self._mapped(action):
             if self._closed:
                 raise LedgerError(f"the ledger at {self.dsn} is closed; open a new one")
             if self._conn.broken:
@@ -240,20 +244,20 @@ class PostgresLedger:
     # -- entries ------------------------------------------------------------------------------
 
     def append(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
-        """Add an entry; returns it with its place in the chain. LedgerError if it cannot be
-        written."""
-        entry_id = uuid.uuid4().hex
-        time = _now()
-        body = canonical({**record, "id": entry_id, "kind": kind, "time": time})
-        with self._session("append to", chained=True) as conn:
-            row = conn.execute(f"SELECT seq, hash FROM {self._s}.entries "
-                               "ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
-            digest = entry_hash(seq, entry_id, kind, time, prev, body, self.key)
-            conn.execute(f"INSERT INTO {self._s}.entries ({_ENTRY}) "
-                         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                         (seq, entry_id, time, kind, body, prev, digest))
-        return LedgerEntry(seq, entry_id, time, kind, body, prev, digest)
+        """Add an entry; returns it with its place in the chain once it is committed.
+        LedgerError if it cannot be written. Appends from several threads share commits."""
+        return self._group.append(kind, record)
+
+    def _append_batch(self, batch: list[Pending]) -> list[Row]:
+        with self._held_session("append to", chained=True) as conn:
+            last = conn.execute(f"SELECT seq, hash FROM {self._s}.entries "
+                                "ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+            rows = placed_rows(batch, seq, prev, self._hash)
+            with conn.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {self._s}.entries ({_ENTRY}) "
+                                   "VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+        return rows
 
     def _rows(self, sql: str, *args: Any) -> list[TupleRow]:
         with self._session("read") as conn:

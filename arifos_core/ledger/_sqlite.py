@@ -6,12 +6,11 @@ import contextlib
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ._batch import GroupCommit, Pending, placed_rows
 from ._chain import (
     GENESIS,
     LedgerEntry,
@@ -19,7 +18,7 @@ from ._chain import (
     VerifyReport,
     batched_rows,
     canonical,
-    entry_hash,
+    hasher,
     ledger_key,
     verify_rows,
 )
@@ -49,10 +48,6 @@ CREATE TABLE IF NOT EXISTS holds (
 """
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
 class SQLiteLedger:
     """An append-only, hash-chained ledger in a SQLite file (or ``":memory:"``).
 
@@ -79,44 +74,49 @@ class SQLiteLedger:
             raise LedgerError(f"cannot open the ledger at {self.path}: {exc}; set ARIFOS_HOME "
                               "or pass ledger=<path> to a writable place") from exc
         self._lock = threading.Lock()
+        self._hash = hasher(self.key)
+        self._group = GroupCommit(self._append_batch, self._lock)
 
     def __repr__(self) -> str:
         return f"SQLiteLedger({self.path!r})"
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
+        with self._lock, self._transaction() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction on the connection; the caller holds ``_lock``."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot write the ledger at {self.path}: {exc}") from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
                 raise LedgerError(f"cannot write the ledger at {self.path}: {exc}") from exc
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise LedgerError(f"cannot commit to the ledger at {self.path}: {exc}") from exc
+            raise
 
     def append(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
-        """Add an entry; returns it with its place in the chain. LedgerError if it cannot be
-        written."""
-        entry_id = uuid.uuid4().hex
-        time = _now()
-        body = canonical({**record, "id": entry_id, "kind": kind, "time": time})
-        try:
-            with self._write() as conn:
-                row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
-                                   ).fetchone()
-                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                digest = entry_hash(seq, entry_id, kind, time, prev, body, self.key)
-                conn.execute("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (seq, entry_id, time, kind, body, prev, digest))
-        except sqlite3.Error as exc:
-            raise LedgerError(f"cannot append to the ledger at {self.path}: {exc}") from exc
-        return LedgerEntry(seq, entry_id, time, kind, body, prev, digest)
+        """Add an entry; returns it with its place in the chain once it is on disk.
+        LedgerError if it cannot be written. Appends from several threads share commits."""
+        return self._group.append(kind, record)
+
+    def _append_batch(self, batch: list[Pending]) -> list[Row]:
+        with self._transaction() as conn:
+            last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
+                                ).fetchone()
+            seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+            rows = placed_rows(batch, seq, prev, self._hash)
+            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return rows
 
     def _rows(self, sql: str, *args: Any) -> list[LedgerEntry]:
         with self._lock:
