@@ -291,8 +291,22 @@ class PostgresLedger:
         return batched_rows(fetch)
 
     def verify(self) -> VerifyReport:
-        """Walk the whole chain; the report names the first bad entry."""
-        return verify_rows(self._entry_rows(), self.key)
+        """Walk the whole chain; the report names the first bad entry.
+
+        The entries stream in one binary COPY on a connection of its own, so a long walk
+        neither holds this object's lock nor blocks appends."""
+        with self._mapped("verify"):
+            if self._closed:
+                raise LedgerError(f"the ledger at {self.dsn} is closed; open a new one")
+            with self._connect() as conn, conn.cursor() as cursor, cursor.copy(
+                    f"COPY (SELECT {_ENTRY} FROM {self._s}.entries ORDER BY seq) "
+                    "TO STDOUT (FORMAT BINARY)") as copy:
+                copy.set_types(["int8", "text", "text", "text", "text", "text", "text"])
+                rows = copy.rows()
+                report = verify_rows(rows, self.key)
+                for _ in rows:  # after a bad entry: finish the COPY so the connection closes
+                    pass
+                return report
 
     # -- holds --------------------------------------------------------------------------------
 
