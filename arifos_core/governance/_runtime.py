@@ -3,6 +3,7 @@ the pure step that turns a detector's evidence into a FloorResult."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -82,13 +83,18 @@ class CompiledFloor:
     allow_literals: frozenset[str] = frozenset()
     allow_pattern: re.Pattern[str] | None = None
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return self.spec.id
 
     @property
     def is_async(self) -> bool:
         return self.user_fn is not None and inspect.iscoroutinefunction(self.user_fn)
+
+    @functools.cached_property
+    def min_count(self) -> int:
+        """How many findings at or above the threshold trip the floor."""
+        return int(self.spec.thresholds.get("min_count", 1))
 
     def allowed(self, span: str) -> bool:
         """Whether the policy's allowlist exempts this matched text."""
@@ -98,16 +104,18 @@ class CompiledFloor:
     def judge(self, found: Iterable[Evidence], text: str, where: str, started: float,
               reason: str = "") -> FloorResult:
         """The FloorResult for evidence found in ``text``."""
-        records = tuple(EvidenceRecord(e.type, where, e.start, e.end, e.score, e.mask, e.detail)
-                        for e in found if not self.allowed(text[e.start:e.end]))
-        score = max((r.score for r in records), default=0.0)
-        strong = [r for r in records if r.score >= self.threshold]
-        needed = int(self.spec.thresholds.get("min_count", 1))
-        tripped = len(strong) >= needed
         duration = (time.perf_counter() - started) * 1000
         if duration > self.spec.timeout_ms:
             return self.error(f"exceeded its {self.spec.timeout_ms} ms time limit "
                               f"({duration:.0f} ms)", duration)
+        if not found and not reason and self.min_count > 0:
+            return FloorResult(self.id, self.spec.stage, "passed", score=0.0,
+                               duration_ms=duration)
+        records = tuple(EvidenceRecord(e.type, where, e.start, e.end, e.score, e.mask, e.detail)
+                        for e in found if not self.allowed(text[e.start:e.end]))
+        score = max((r.score for r in records), default=0.0)
+        strong = [r for r in records if r.score >= self.threshold]
+        tripped = len(strong) >= self.min_count
         if tripped and not reason:
             kinds = sorted({r.type for r in strong})
             reason = f"found {', '.join(kinds)} (score {score:.2f} >= {self.threshold:.2f})"
@@ -160,6 +168,7 @@ class CompiledPolicy:
         floors = [self._compile(spec) for spec in policy.floors if spec.enabled]
         self.pre = tuple(f for f in floors if f.spec.stage == "pre")
         self.post = tuple(f for f in floors if f.spec.stage == "post")
+        self._by_id = {f.id: f for f in floors}
         windows = [f.detector.window for f in self.post if f.detector is not None]
         self.window = min(max(windows, default=MIN_WINDOW), max(policy.holdback_chars,
                                                                MIN_WINDOW))
@@ -180,7 +189,7 @@ class CompiledPolicy:
         return CompiledFloor(spec, threshold, detector, user_fn, literals, allow)
 
     def floor(self, floor_id: str) -> CompiledFloor | None:
-        return next((f for f in (*self.pre, *self.post) if f.id == floor_id), None)
+        return self._by_id.get(floor_id)
 
 
 _cache: dict[str, CompiledPolicy] = {}
