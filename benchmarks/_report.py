@@ -111,9 +111,11 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {name} | {_us(ttfc.get('median_us'))} / {_us(total.get('median_us'))} "
                      f"| {_us(ttfc.get('p99_us'))} / {_us(total.get('p99_us'))} "
                      "| 200-chunk stream: first chunk / total |")
-    for name in ("ledger_sqlite", "ledger_off"):
+    for name, ledger in (("ledger_sqlite", "SQLite ledger (shipped: synchronous=FULL)"),
+                         ("ledger_sqlite_normal", "SQLite ledger, synchronous=NORMAL"),
+                         ("ledger_off", "no ledger")):
         entry = _get(results, "governance", name) or {}
-        lines.append(f"| pipeline, {name.replace('_', ' ')} | {_us(entry.get('median_us'))} "
+        lines.append(f"| pipeline, {ledger} | {_us(entry.get('median_us'))} "
                      f"| {_us(entry.get('p99_us'))} | `run`'s own time, 1 KB in, 4 KB out |")
     for label, entry in (_get(results, "stream_governance", "sizes") or {}).items():
         lines.append(f"| governed stream {label} | {entry['us_per_kb']:,.0f} µs/KB | | "
