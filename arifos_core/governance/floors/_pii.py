@@ -138,7 +138,7 @@ _NEGATIVE = _cue(
     "s/n", "no. siri", "#")
 _PHONE_WORD = _cue(
     "phone phones telephone tel mobile mob cell call calls fax whatsapp wa sms contact hp "
-    "handphone hubungi telefon telepon nombor nomor ponsel teléfono telefono móvil movil "
+    "handphone hubungi telefon telepon ponsel teléfono telefono móvil movil "
     "llama llámame llamar", "text me")
 _CARD_WORD = _cue("card cards visa mastercard master amex credit debit kad kartu tarjeta cc pay "
                   "payment charge pan")
