@@ -444,6 +444,12 @@ _FACTORS = {"quoted": 0.5, "reported": 0.5, "historical": 0.5, "drafted text": 0
 
 
 
+def _may_have_digits(low: str) -> bool:
+    """Whether ``low`` can hold a dose, which starts with a decimal digit: plain ASCII text
+    without 0-9 cannot, and telling so is far cheaper than searching it for ``\\d``."""
+    return not low.isascii() or any(digit in low for digit in "0123456789")
+
+
 def _sentence(low: str, start: int, end: int) -> tuple[int, int]:
     """Bounds of the sentence around ``low[start:end]``, at most _LOOKBACK either side."""
     floor, ceiling = max(0, start - _LOOKBACK), min(len(low), end + _LOOKBACK)
@@ -627,7 +633,8 @@ class HighStakesDetector:
             kind, base, mode, _, _ = self._rules[int(str(match.lastgroup)[1:].split("_")[0])]
             found.append(judge(kind, base, mode, match.start(), match.end() - 1))
         starts = [e.start for e in found]  # rule matches do not overlap: sorted, disjoint
-        for match in _DOSE_FREQ.finditer(low):
+        doses = _DOSE_FREQ.finditer(low) if _may_have_digits(low) else ()
+        for match in doses:
             at = bisect_right(starts, match.start()) - 1
             if at < 0 or found[at].end <= match.start():
                 found.append(judge(MEDICAL, 0.55, "dose", match.start(), match.end()))
