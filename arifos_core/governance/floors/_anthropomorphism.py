@@ -23,6 +23,7 @@ from ._base import Evidence, mask_text
 from ._text import compile_rules as _compile
 from ._text import fold as _fold
 from ._text import is_quoted as _is_quoted
+from ._text import rule_text as _rule_text
 from ._text import sentence_start as _sentence_start
 
 __all__ = ["TYPES", "AnthropomorphismDetector", "build"]
@@ -543,10 +544,7 @@ class AnthropomorphismDetector:
     def scan(self, text: str) -> list[Evidence]:
         """Every claim in ``text``, scored after its context is taken into account."""
         low = _fold(text)
-        norm = low
-        for blank in _BLANKS:
-            norm = norm.replace(blank, " ")
-        norm = " " + norm.replace("’", "'").replace("‘", "'")
+        norm = _rule_text(low, _BLANKS)
         found: list[Evidence] = []
         context = _Context(low)
         for match in self._pattern.finditer(norm):

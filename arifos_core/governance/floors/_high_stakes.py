@@ -21,6 +21,7 @@ from ._base import Evidence, mask_text
 from ._text import compile_rules as _compile
 from ._text import fold as _fold
 from ._text import is_quoted as _is_quoted
+from ._text import rule_text as _rule_text
 
 __all__ = ["TYPES", "HighStakesDetector", "build"]
 
@@ -623,10 +624,7 @@ class HighStakesDetector:
     def scan(self, text: str) -> list[Evidence]:
         """Every directive or claim in ``text``, scored after its context is taken into account."""
         low = _fold(text)
-        norm = low
-        for blank in _BLANKS:
-            norm = norm.replace(blank, " ")
-        norm = " " + norm.replace("’", "'").replace("‘", "'")
+        norm = _rule_text(low, _BLANKS)
         judge = _Judge(text, low)
         found: list[Evidence] = []
         for match in self._pattern.finditer(norm):

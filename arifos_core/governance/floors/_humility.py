@@ -25,6 +25,7 @@ from ._base import Evidence, mask_text
 from ._text import compile_rules as _compile
 from ._text import fold as _fold
 from ._text import is_quoted as _is_quoted
+from ._text import rule_text as _rule_text
 from ._text import sentence_start as _sentence_start
 
 __all__ = ["CLAIM_SCORE", "TYPE", "HumilityDetector", "build"]
@@ -172,10 +173,7 @@ class HumilityDetector:
         if self._pattern is None:
             return []
         low = _fold(text)
-        norm = low
-        for blank in _BLANKS:
-            norm = norm.replace(blank, " ")
-        norm = " " + norm.replace("’", "'").replace("‘", "'")
+        norm = _rule_text(low, _BLANKS)
         found: list[Evidence] = []
         context = _Context(low)
         for match in self._pattern.finditer(norm):

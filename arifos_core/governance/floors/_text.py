@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["compile_rules", "fold", "is_quoted", "sentence_start"]
+__all__ = ["compile_rules", "fold", "is_quoted", "rule_text", "sentence_start"]
 
 
 def fold(text: str) -> str:
@@ -16,6 +16,15 @@ def fold(text: str) -> str:
     if len(low) != len(text):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     return low
+
+
+def rule_text(low: str, blanks: str) -> str:
+    """``low`` as a :func:`compile_rules` pattern reads it: a leading space, each of ``blanks``
+    as a space and curly apostrophes straight, so index ``i + 1`` is ``low[i]``."""
+    for blank in blanks:
+        if blank in low:
+            low = low.replace(blank, " ")
+    return " " + low.replace("’", "'").replace("‘", "'")
 
 
 def compile_rules(rules: Sequence[tuple[Any, ...]]) -> re.Pattern[str]:
