@@ -318,3 +318,36 @@ def test_scan_never_raises_and_stays_in_bounds(parts: list[str]) -> None:
 ])
 def test_100kb_adversarial_input_is_fast(text: str) -> None:
     assert_linear(DETECTOR.scan, text)
+
+
+# --- the prefilters: they skip work, never findings --------------------------------------------
+
+
+def _variants(text: str) -> list[str]:
+    """``text`` as written, in prose, shouted, in leet, with curly quotes and split by a line."""
+    leet = text.replace("e", "3").replace("o", "0").replace("a", "4")
+    return [text, f"Thanks for the summary. {text} Then carry on.", text.upper(), leet,
+            text.replace("'", "’").replace(" ", "  "), text.replace(" ", "\n", 2)]
+
+
+def test_prefilters_never_change_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The anchors' "then" words, the rules' marks and lead characters are declared beside the
+    # patterns; a pattern edited without them would lose findings silently. Without the
+    # prefilters every pattern runs at every anchor word: the findings must be the same.
+    import arifos_core.governance.floors._injection as module
+
+    texts = [row["text"] for folder in sorted(DATA.parent.iterdir()) if folder.is_dir()
+             for name in ("positive.jsonl", "negative.jsonl")
+             for row in (json.loads(line) for line in
+                         (folder / name).read_text("utf-8").splitlines() if line)]
+    texts += [v for row in load("positive.jsonl") for v in _variants(row["text"])]
+    filtered = [DETECTOR.scan(text) for text in texts]
+    assert sum(map(bool, filtered)) > 300  # the texts exercise the rules
+
+    plain = {word: tuple(a._replace(then=frozenset(), follow=None) for a in anchors)
+             for word, anchors in module._ANCHORS.items()}
+    monkeypatch.setattr(module, "_ANCHORS", plain)
+    monkeypatch.setattr(module, "_MARKED", {})
+    monkeypatch.setattr(module, "_LEADS", {})
+    for text, before in zip(texts, filtered, strict=True):
+        assert DETECTOR.scan(text) == before, text

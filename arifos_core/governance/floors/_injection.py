@@ -31,7 +31,7 @@ import bisect
 import codecs
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -53,8 +53,8 @@ _VIEW_OF = {"text": attrgetter("text"), "low": attrgetter("low"), "norm": attrge
 
 # --- views: the text lower-cased, with leet digits and look-alike letters folded ---------------
 
-_LEET = str.maketrans("013457@$_", "oieastas ")
-_LEET_BYTES = bytes.maketrans(b"013457@$_", b"oieastas ")
+_LEET_CHARS = "013457@$_"
+_LEET_BYTES = bytes.maketrans(_LEET_CHARS.encode(), b"oieastas ")
 _FOLD = str.maketrans({
     **{chr(0xFF01 + i): chr(0x21 + i).lower() for i in range(94)},  # full-width ASCII
     **dict(zip("аеорсухіјѕԁɡοαειкмнтвℓ", "aeopcyxijsdgoaeikmhtbl", strict=True)),
@@ -67,16 +67,22 @@ _WIDE = re.compile(rb"\xef\xbd[\x81-\x9a]")  # full-width a-z
 _MARKS = {m.encode(): a.encode() for m, a in zip("“”‘’«»—–…\u00a0", "\"\"''\"\"--. ",
                                                 strict=True)}
 _MARK = re.compile(b"|".join(_MARKS))
+_SEP = bytes(b if 0x61 <= b <= 0x7A or 0x30 <= b <= 0x39 or b >= 0x80 else 0x20
+             for b in range(256))
+_SEP_ASCII = bytes(b if 0x61 <= b <= 0x7A or 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 
 
 class _Views(NamedTuple):
     """The text, lower-cased, and folded (leet, look-alikes, typographic quotes): strings of
-    the same length sharing offsets; ``raw`` is the folded text in UTF-8."""
+    the same length sharing offsets; ``raw`` is the folded text in UTF-8, ``words`` the folded
+    text with every character but a-z and 0-9 made a space, between two spaces (offset ``i``
+    of the text is offset ``i + 1`` there)."""
 
     text: str
     low: str
     norm: str
     raw: bytes
+    words: bytes
 
 
 def _views(text: str) -> _Views:
@@ -86,8 +92,11 @@ def _views(text: str) -> _Views:
         if len(low) != len(text):
             low = "".join(c.lower()[0] for c in text)
     if text.isascii():
-        norm = low.translate(_LEET)
-        return _Views(text, low, norm, norm.encode("ascii"))
+        norm, raw = low, low.encode("ascii")
+        if any(map(low.__contains__, _LEET_CHARS)):
+            raw = raw.translate(_LEET_BYTES)
+            norm = raw.decode("ascii")
+        return _Views(text, low, norm, raw, b" %b " % raw.translate(_SEP_ASCII))
     raw = low.encode("utf-8", "surrogatepass").translate(_LEET_BYTES)
     if (b"\xe2\x80" in raw or b"\xc2" in raw) and _MARK.search(raw):
         raw = _MARK.sub(lambda m: _MARKS[m.group()], raw)
@@ -96,31 +105,62 @@ def _views(text: str) -> _Views:
             or (b"\xef\xbd" in raw and _WIDE.search(raw)):
         norm = norm.translate(_FOLD)
         raw = norm.encode("utf-8", "surrogatepass")
-    return _Views(text, low, norm, raw)
+    words = b" %b " % norm.encode("ascii", "replace").translate(_SEP_ASCII)
+    return _Views(text, low, norm, raw, words)
 
 
-_SEP = bytes(b if 0x61 <= b <= 0x7A or 0x30 <= b <= 0x39 or b >= 0x80 else 0x20
-             for b in range(256))
-_SEP_ASCII = bytes(b if 0x61 <= b <= 0x7A or 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+# --- anchors: the places where a rule's pattern is tried ---------------------------------------
+
+class _Anchor(NamedTuple):
+    """Where a rule's pattern is tried: a whole word (``stem``), in the folded view if
+    ``folded`` (else in the lower-cased one, when that differs), followed by one of the ``then``
+    words if there are any (``follow`` finds such places in ``_Views.words``)."""
+
+    rule: int
+    stem: str
+    folded: bool
+    then: frozenset[bytes]
+    follow: re.Pattern[bytes] | None
 
 
-def _word_table() -> dict[bytes, tuple[int, ...]]:
-    table: dict[bytes, list[int]] = {}
+def _anchor(index: int, rule: Rule, word: str) -> _Anchor:
+    then = frozenset(w.encode() for w in rule.then.get(word, "").split())
+    if then and rule.view != "norm":  # the words are looked for in the folded text
+        raise ValueError(f"rule {rule.name!r}: 'then' needs the folded view")
+    return _Anchor(index, word, rule.view == "norm", then, _follower(word, then, rule.filler))
+
+
+def _follower(word: str, then: frozenset[bytes], filler: str) -> re.Pattern[bytes] | None:
+    """Finds ``word`` followed by one of the ``then`` words (past up to two ``filler`` words) in
+    ``_Views.words``; None without ``then`` words."""
+    if not then:
+        return None
+    stem, skip = re.escape(word.encode()), b"|".join(w.encode() for w in filler.split())
+    gap = b" +(?:(?:%b) +){0,2}" % skip if skip else b" +"
+    return re.compile(b"%b(?<= %b)(?=%b(?:%b) )" % (stem, stem, gap, b"|".join(sorted(then))))
+
+
+def _anchor_table() -> dict[bytes, tuple[_Anchor, ...]]:
+    table: dict[bytes, list[_Anchor]] = {}
     for index, rule in enumerate(RULES):
         for word in rule.words.split():
-            table.setdefault(word.encode(), []).append(index)
-    return {word: tuple(ids) for word, ids in table.items()}
+            table.setdefault(word.encode(), []).append(_anchor(index, rule, word))
+    return {word: tuple(anchors) for word, anchors in table.items()}
 
 
-_WORDS = _word_table()
-
+_ANCHORS = _anchor_table()
 _NEEDS = tuple(frozenset(w.encode() for w in rule.needs.split()) for rule in RULES)
-_NEEDLES = [(needle, index, False) for index, rule in enumerate(RULES) for needle in rule.needles
-            if needle.isascii()]
+_MARKED = {index: (rule.marks, _VIEW_OF[rule.view]) for index, rule in enumerate(RULES)
+           if rule.marks}
+_NEEDLES = tuple((index, needle, rule.view == "norm") for index, rule in enumerate(RULES)
+                 for needle in rule.needles if needle.isascii())
 _SCRIPT_NEEDLES = {needle: index for index, rule in enumerate(RULES) for needle in rule.needles
                    if not needle.isascii()}
 _SCRIPT = re.compile("|".join(sorted(map(re.escape, _SCRIPT_NEEDLES), key=len, reverse=True)))
 _SCRIPT_LEADS = tuple({needle.encode()[:1] for needle in _SCRIPT_NEEDLES})
+# Where a match of a rule with ``lead`` characters starts: one of them, where the pattern matches.
+_LEADS = {rule.name: re.compile(f"[{re.escape(rule.lead)}](?<=(?={rule.pattern.pattern}).)",
+                                rule.pattern.flags) for rule in RULES if rule.lead}
 
 # --- encodings ----------------------------------------------------------------------------------
 
@@ -142,18 +182,23 @@ _CUES = ("ignore", "disregard", "instruction", "instructions", "previous", "syst
          "jailbreak", "developer", "reveal", "forget", "override", "pretend", "restrictions")
 _ROT_WORDS = tuple(codecs.encode(cue, "rot13") for cue in _CUES)
 _REV_WORDS = tuple(cue[::-1] for cue in _CUES)
-_KNOWN = frozenset(_WORDS).union(*_NEEDS, (w.encode() for w in _ROT_WORDS + _REV_WORDS))
+_TRANSFORMS = (("rot13", tuple((cue, cue.encode()) for cue in _ROT_WORDS)),
+               ("reversed", tuple((cue, cue.encode()) for cue in _REV_WORDS)))
+_TRANSFORMED_CUES = frozenset(word for _, cues in _TRANSFORMS for _, word in cues)
+_KNOWN = frozenset(_ANCHORS).union(
+    *_NEEDS, *(anchor.then for anchors in _ANCHORS.values() for anchor in anchors),
+    _TRANSFORMED_CUES)
 _WHOLE = {word: re.compile(f"{re.escape(word)}(?<![a-z0-9]{re.escape(word)})(?![a-z0-9])")
-          for word in {w.decode() for w in _WORDS} | {*_ROT_WORDS, *_REV_WORDS}}
+          for word in {w.decode() for w in _ANCHORS} | {*_ROT_WORDS, *_REV_WORDS}}
 
 
-def _tokens(raw: bytes) -> frozenset[bytes]:
+def _tokens(views: _Views) -> frozenset[bytes]:
     """The words of the folded text that some rule or decoder looks for (ASCII words are also
     taken apart from other scripts, punctuation and invisible characters around them)."""
-    found = _KNOWN.intersection(raw.translate(_SEP).split())
-    if raw.isascii():
+    found = _KNOWN.intersection(views.words.split())
+    if views.raw.isascii():
         return found
-    return found | _KNOWN.intersection(raw.translate(_SEP_ASCII).split())
+    return found | _KNOWN.intersection(views.raw.translate(_SEP).split())
 
 # --- invisible characters ------------------------------------------------------------------------
 
@@ -194,6 +239,17 @@ class _Hit:
     rule: str
     mask: str
     detail: str = ""
+
+
+def _restored(at: int, kept: list[int]) -> int:
+    """Offset ``at`` of a text with characters removed as an offset of the original, given how
+    many characters were kept before each removed one (ascending)."""
+    return at + bisect.bisect_right(kept, at)
+
+
+def _rescored(hit: _Hit, score: float, note: str) -> _Hit:
+    """``hit`` with another score, the reason noted in its detail."""
+    return _Hit(hit.type, hit.start, hit.end, score, hit.rule, hit.mask, hit.detail + note)
 
 
 class _Budget:
@@ -265,19 +321,81 @@ def _run_end(classes: bytes, at: int) -> int:
     return min(ends, default=len(classes))
 
 
+def _spots(views: _Views, tokens: frozenset[bytes]) -> dict[int, list[tuple[int, int]]]:
+    """Per rule with anchors in the text, their spans (only for rules whose marks and needed
+    words the text has). Rules come in the order of their first anchor word among the text's
+    anchor words sorted: a fixed order, as it breaks ties between equal findings."""
+    same = views.low == views.norm
+    marked: dict[int, bool] = {}
+    spots: dict[int, list[tuple[int, int]]] = {}
+    places: dict[tuple[str, bool, frozenset[bytes]], list[int]] = {}
+    for word in sorted(_ANCHORS.keys() & tokens):
+        for index, stem, folded, then, follow in _ANCHORS[word]:
+            if _NEEDS[index] and _NEEDS[index].isdisjoint(tokens):
+                continue
+            found = spots.setdefault(index, [])
+            if (then and then.isdisjoint(tokens)) \
+                    or (index in _MARKED and not _marked(index, views, marked)):
+                continue
+            folded = folded or same
+            at = places.get((stem, folded, then))
+            if at is None:
+                at = places[stem, folded, then] = _whole_words(views, stem, folded, follow)
+            found.extend([(a, a + len(stem)) for a in at])
+    for index, needle, folded in _NEEDLES:
+        found = spots.setdefault(index, [])
+        if _marked(index, views, marked):
+            found.extend([(a, a + len(needle)) for a in _occurrences(
+                views.norm if folded or same else views.low, needle, False)])
+    if not views.text.isascii() and any(lead in views.raw for lead in _SCRIPT_LEADS):
+        for m in _SCRIPT.finditer(views.low):
+            spots.setdefault(_SCRIPT_NEEDLES[m.group()], []).append(m.span())
+    return {index: found for index, found in spots.items() if found}
+
+
+def _marked(index: int, views: _Views, known: dict[int, bool]) -> bool:
+    """Whether the rule has no marks or its view of the text has one (remembered in
+    ``known``)."""
+    if index not in _MARKED:
+        return True
+    found = known.get(index)
+    if found is None:
+        marks, view = _MARKED[index]
+        found = known[index] = any(map(view(views).__contains__, marks))
+    return found
+
+
 def _matches(rule: Rule, haystack: str, spots: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
     """The rule's matches around its anchor spots (start and end of each anchor occurrence)."""
     if rule.mode == "window":
         size = len(haystack)
         for lo, hi in _merge([(max(0, a - rule.back), b + rule.fwd) for a, b in spots]):
-            yield from rule.pattern.finditer(haystack, lo, min(hi, size))
+            yield from _window(rule, haystack, lo, min(hi, size))
         return
-    starts = {a - k for a, _ in spots for k in rule.offsets} if rule.mode == "start" else \
-        {line for a, _ in spots if a - (line := haystack.rfind("\n", 0, a) + 1) <= rule.back}
+    if rule.mode == "line":
+        starts = {line for a, _ in spots
+                  if a - (line := haystack.rfind("\n", 0, a) + 1) <= rule.back}
+    elif rule.offsets == (0,):
+        starts = {a for a, _ in spots}
+    else:
+        starts = {a - k for a, _ in spots for k in rule.offsets}
+    match = rule.pattern.match
     for at in sorted(starts):
-        m = rule.pattern.match(haystack, at) if at >= 0 else None
-        if m is not None:
+        if at >= 0 and (m := match(haystack, at)) is not None:
             yield m
+
+
+def _window(rule: Rule, haystack: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """What ``rule.pattern.finditer`` finds between ``lo`` and ``hi``."""
+    lead = _LEADS.get(rule.name)
+    if lead is None:
+        yield from rule.pattern.finditer(haystack, lo, hi)
+        return
+    while (start := lead.search(haystack, lo, hi)) is not None:
+        m = rule.pattern.match(haystack, start.start(), hi)
+        assert m is not None  # the lead search stops only where the pattern matches
+        yield m
+        lo = m.end()
 
 
 def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -288,6 +406,15 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((lo, hi))
     return merged
+
+
+def _whole_words(views: _Views, stem: str, folded: bool,
+                 follow: re.Pattern[bytes] | None) -> list[int]:
+    """Where ``stem`` occurs as a whole word in the folded (or lower-cased) view; for an ASCII
+    word of the folded view, only where ``follow`` (if any) finds it in ``_Views.words``."""
+    if follow is not None and folded and stem.isascii():
+        return [m.start() - 1 for m in follow.finditer(views.words)]
+    return _occurrences(views.norm if folded else views.low, stem)
 
 
 def _occurrences(haystack: str, stem: str, whole: bool = True) -> list[int]:
@@ -323,7 +450,7 @@ class InjectionDetector:
 
     def _scan(self, text: str, views: _Views, depth: int, budget: _Budget,
               invisible: bool, transforms: bool = True) -> list[_Hit]:
-        tokens = _tokens(views.raw)
+        tokens = _tokens(views)
         hits = self._phrases(views, tokens)
         if depth > 0:
             hits += self._encoded(text, depth, budget)
@@ -343,25 +470,8 @@ class InjectionDetector:
 
     @staticmethod
     def _phrases(views: _Views, tokens: frozenset[bytes]) -> list[_Hit]:
-        windows: dict[int, list[tuple[int, int]]] = {}
-        places: dict[tuple[str, int], list[int]] = {}
-        anchors = [(word.decode(), index, True) for word in _WORDS.keys() & tokens
-                   for index in _WORDS[word] if not _NEEDS[index].isdisjoint(tokens)
-                   or not _NEEDS[index]]
-        same = views.low == views.norm
-        for stem, index, whole in [*anchors, *_NEEDLES]:
-            rule = RULES[index]
-            view = 2 if rule.view == "norm" or same else 1
-            if (stem, view) not in places:
-                places[stem, view] = _occurrences(views.norm if view == 2 else views.low, stem,
-                                                  whole)
-            windows.setdefault(index, []).extend(
-                (at, at + len(stem)) for at in places[stem, view])
-        if not views.text.isascii() and any(lead in views.raw for lead in _SCRIPT_LEADS):
-            for m in _SCRIPT.finditer(views.low):
-                windows.setdefault(_SCRIPT_NEEDLES[m.group()], []).append(m.span())
-        text, hits = views[0], []
-        for index, spots in windows.items():
+        text, hits = views.text, []
+        for index, spots in _spots(views, tokens).items():
             rule = RULES[index]
             haystack, seen = _VIEW_OF[rule.view](views), set()
             for m in _matches(rule, haystack, spots):
@@ -381,12 +491,15 @@ class InjectionDetector:
         runs: dict[tuple[int, int], str] = {}
         for span in _base64_runs(text, data):
             runs[span] = "base64"
-        digits = len(data) - len(data.translate(None, b"0123456789"))
+        digits = len(data) - len(data.translate(None, b"0123456789")) \
+            if any(map(text.__contains__, "0123456789")) else 0
         hexes = data.translate(_HEX_CLASS) if digits >= 8 else b""
         if hexes and any(hint in hexes for hint in _HEX_HINTS):
             for m in _HEX_RUN.finditer(text):
                 runs.setdefault(m.span(), "hex")
         hits: list[_Hit] = []
+        if not runs:
+            return hits
         seen: dict[str, tuple[str, _Hit] | None] = {}
         for (start, end), kind in sorted(runs.items()):
             if budget.left <= 0:
@@ -430,9 +543,11 @@ class InjectionDetector:
     def _transformed(self, text: str, low: str, tokens: frozenset[bytes], depth: int,
                      budget: _Budget) -> list[_Hit]:
         """rot13 and reversed text around the places where an encoded cue word appears."""
-        hits = []
-        for how, cues in (("rot13", _ROT_WORDS), ("reversed", _REV_WORDS)):
-            spots = [at for cue in cues if cue.encode() in tokens for at in _occurrences(low, cue)]
+        hits: list[_Hit] = []
+        if tokens.isdisjoint(_TRANSFORMED_CUES):
+            return hits
+        for how, cues in _TRANSFORMS:
+            spots = [at for cue, word in cues if word in tokens for at in _occurrences(low, cue)]
             for lo, hi in _merge([(max(0, at - WINDOW), at + WINDOW) for at in spots]):
                 hi = lo + budget.take(min(hi, len(text)) - lo)
                 segment = text[lo:hi]
@@ -553,15 +668,14 @@ class InjectionDetector:
 
     def _revealed(self, text: str, places: list[int], depth: int, budget: _Budget) -> list[_Hit]:
         """Findings that only appear once invisible characters are removed."""
-        drop = set(places)
-        keep = [i for i in range(len(text)) if i not in drop]
-        plain = "".join(text[i] for i in keep)
+        plain = _INVISIBLE.sub("", text)
         if not plain:
             return []
+        kept = [at - i for i, at in enumerate(places)]  # visible characters before each place
         views = _views(plain)
         hits = []
         for h in self._final(views[2], self._scan(plain, views, depth, budget, False), False):
-            start, end = keep[h.start], keep[h.end - 1] + 1
+            start, end = _restored(h.start, kept), _restored(h.end - 1, kept) + 1
             at = bisect.bisect_left(places, start - 1)
             if h.score >= 0.3 and at < len(places) and places[at] <= end:
                 hits.append(_Hit("invisible_characters", start, end, min(0.99, h.score + 0.05),
@@ -573,25 +687,27 @@ class InjectionDetector:
     @staticmethod
     def _final(norm: str, hits: list[_Hit], top: bool) -> list[_Hit]:
         """Corroborate nearby findings of different rules, cap analysis texts, drop overlaps."""
+        if not hits:
+            return hits
         hits.sort(key=lambda h: h.start)
         boosted = []
         for i, h in enumerate(hits):
             if h.score >= _PARTNER:
                 others: dict[str, float] = {}
                 for o in hits[max(0, i - 16):i + 17]:
-                    apart = o.end <= h.start or h.end <= o.start
-                    if apart and abs(o.start - h.start) <= _NEAR and o.rule != h.rule \
-                            and o.score >= _PARTNER:
+                    if o.score >= _PARTNER and o.rule != h.rule \
+                            and (o.end <= h.start or h.end <= o.start) \
+                            and -_NEAR <= o.start - h.start <= _NEAR:
                         others[o.rule] = max(o.score, others.get(o.rule, 0.0))
                 combined = h.score
                 for score in sorted(others.values(), reverse=True)[:3]:
                     combined += score * (1 - combined) * 0.5
                 if combined > h.score + 1e-9:
-                    h = replace(h, score=min(0.95, combined), detail=h.detail + "; corroborated")
+                    h = _rescored(h, min(0.95, combined), "; corroborated")
             boosted.append(h)
         if top and any(h.score > _ANALYSIS_CAP and h.type not in _HIDDEN for h in boosted) \
                 and ANALYSIS.search(norm):
-            boosted = [replace(h, score=_ANALYSIS_CAP, detail=h.detail + "; analysis text")
+            boosted = [_rescored(h, _ANALYSIS_CAP, "; analysis text")
                        if h.score > _ANALYSIS_CAP and h.type not in _HIDDEN else h
                        for h in boosted]
         kept: list[_Hit] = []

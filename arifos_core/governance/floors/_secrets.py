@@ -44,6 +44,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
+from operator import add
 
 from ..._errors import GovernanceError
 from ...contracts import FloorSpec
@@ -150,6 +151,7 @@ _BIGRAM_TEXT = (
     "oy ym nk sk ck ct")
 _BIGRAMS = frozenset(_BIGRAM_TEXT.split())
 _PATH_SEGMENT = re.compile(r"[a-z]{4,}|[a-z]+(?:[-_][a-z]+)+")
+_PRINTABLE = bytes([*range(32, 127), 9, 10, 13])
 _PLACEHOLDER_WORDS = ("example", "xxxx", "your", "placeholder", "redacted", "dummy", "sample",
                       "insert", "replace", "changeme", "****", "....", "<", ">", "fake")
 
@@ -172,6 +174,7 @@ _PASSWORD = re.compile(
     r"[\"'`]?(?P<v>[^\s\"'`,;]{8,64})")
 _PASSWORD_ANCHORS = (b"passw", b"pwd", b"passphrase", b"kata laluan", b"kata sandi",
                      b"contrase", b"senha")
+_PASSWORD_HINTS = (b"pass", b"pwd", b"kata ", b"contrase", b"senha")  # one in each anchor
 _CODE_REF = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(.*)?|[A-Z][A-Z0-9_]+|\w+\(.*")
 _SENDGRID = re.compile(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 _SLACK_HOOK = re.compile(r"hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/"
@@ -196,8 +199,7 @@ def shannon_entropy(value: str) -> float:
 
 def _is_placeholder(body: str) -> bool:
     """True for documentation stand-ins: EXAMPLE, xxxx, one repeated character, 1234abcd..."""
-    low = body.lower()
-    if any(w in low for w in _PLACEHOLDER_WORDS):
+    if any(map(body.lower().__contains__, _PLACEHOLDER_WORDS)):
         return True
     if len(body) >= 12 and len(set(body)) <= 5:
         return True
@@ -219,13 +221,13 @@ def _is_wordy(token: str) -> bool:
         if set(low) <= _HEX_LETTERS:
             continue
         pairs += len(low) - 1
-        common += sum(low[i:i + 2] in _BIGRAMS for i in range(len(low) - 1))
+        common += sum(map(_BIGRAMS.__contains__, map(add, low, low[1:])))
     return pairs >= 5 and common * 10 >= pairs * 7
 
 
 def _looks_random(body: str, min_entropy: float = 3.0) -> bool:
-    classes = (any(c.islower() for c in body) + any(c.isupper() for c in body)
-               + any(c.isdigit() for c in body))
+    classes = (any(map(str.islower, body)) + any(map(str.isupper, body))
+               + any(map(str.isdigit, body)))
     return classes >= 2 and shannon_entropy(body) >= min_entropy and not _is_wordy(body)
 
 
@@ -243,7 +245,7 @@ def _decoded_text(token: str) -> str | None:
         raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
     except (ValueError, binascii.Error):
         return None
-    if len(raw) < 8 or sum(32 <= b < 127 or b in (9, 10, 13) for b in raw) < 0.95 * len(raw):
+    if len(raw) < 8 or len(raw) - len(raw.translate(None, _PRINTABLE)) < 0.95 * len(raw):
         return None
     return raw.decode("ascii", "replace")
 
@@ -289,22 +291,23 @@ class SecretsDetector:
         low = raw.lower()
         found: list[Evidence] = []
         quiet: list[tuple[int, int]] = []  # public keys, certificates: not scanned for tokens
-        if b"-----BEGIN" in raw:
+        # Each marker is looked for only when the text has a rarer character of it (cheaper).
+        if b"-" in raw and b"-----BEGIN" in raw:
             found += _pem(text, raw, quiet)
-        if b"eyJ" in raw:
+        if b"J" in raw and b"eyJ" in raw:
             found += _jwt(text, raw)
-        if b"://" in raw:
+        if b":" in raw and b"://" in raw:
             found += _url_passwords(text, raw)
-        if b"bearer" in low or b"basic" in low:
-            found += _auth_headers(text, low)
-        if b"SG." in raw or b"hooks.slack.com" in raw:
+        if b"bearer" in low or (b"authorization" in low and b"basic" in low):
+            found += _auth_headers(text, low)  # Basic credentials count only after that header
+        if (b"G" in raw and b"SG." in raw) or b"hooks.slack.com/services/" in raw:
             found += _dotted(text)
-        if any(a in low for a in _PASSWORD_ANCHORS):
+        if any(map(low.__contains__, _PASSWORD_HINTS)):
             found += _passwords(text, low)
         claimed = sorted([(e.start, e.end) for e in found if e.type != "password_assignment"]
                          + quiet)
         found += self._tokens(text, raw.translate(_SHAPE), claimed)
-        return keep_strongest(found)
+        return keep_strongest(found) if found else found
 
     def _tokens(self, text: str, shape: bytes, claimed: list[tuple[int, int]]) -> list[Evidence]:
         out: list[Evidence] = []
