@@ -7,6 +7,7 @@ are skipped, with the reason shown, only when no server answers there.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -333,11 +334,8 @@ def _queued_behind_the_lock(ledger: AnyLedger, count: int,
     return futures
 
 
-def test_appends_that_wait_share_one_commit(store: Store) -> None:
-    """Group commit: appends queued while another is being written go in one transaction,
-    and every caller gets its own entry back, durable, in one valid chain."""
-    ledger = store.open()
-    ledger.append("run", {"n": "first"})
+def _counted_batches(ledger: AnyLedger) -> list[int]:
+    """The size of each batch the ledger commits from now on."""
     batches: list[int] = []
     write = ledger._group._write
 
@@ -346,6 +344,15 @@ def test_appends_that_wait_share_one_commit(store: Store) -> None:
         return write(batch)
 
     ledger._group._write = counted
+    return batches
+
+
+def test_appends_that_wait_share_one_commit(store: Store) -> None:
+    """Group commit: appends queued while another is being written go in one transaction,
+    and every caller gets its own entry back, durable, in one valid chain."""
+    ledger = store.open()
+    ledger.append("run", {"n": "first"})
+    batches = _counted_batches(ledger)
     with ThreadPoolExecutor(8) as pool:
         entries = [f.result() for f in _queued_behind_the_lock(ledger, 8, pool)]
     assert batches == [8]
@@ -390,6 +397,105 @@ def test_a_batch_rolls_back_as_a_whole(store: Store) -> None:
         errors = [f.exception() for f in _queued_behind_the_lock(ledger, 4, pool)]
     assert all(isinstance(e, LedgerError) for e in errors), errors
     assert len(ledger) == 1 and ledger.verify().ok
+
+
+# -- appends from coroutines ---------------------------------------------------------------------
+
+
+async def _queued_async(ledger: AnyLedger, count: int) -> list[asyncio.Task[LedgerEntry]]:
+    """``count`` coroutine appends, all queued while the store's writer lock is held (by this
+    thread), so the writer thread commits them together once it is released."""
+    tasks = []
+    with ledger._lock:
+        for index in range(count):
+            tasks.append(asyncio.create_task(ledger.aappend("run", {"n": index})))
+        for _ in range(10_000):
+            if len(ledger._group._queue) == count:
+                break
+            await asyncio.sleep(0.001)
+        assert len(ledger._group._queue) == count
+    return tasks
+
+
+def test_async_appends_share_one_commit(store: Store) -> None:
+    ledger = store.open()
+    ledger.append("run", {"n": "first"})
+    batches = _counted_batches(ledger)
+
+    async def main() -> list[LedgerEntry]:
+        return list(await asyncio.gather(*await _queued_async(ledger, 16)))
+
+    entries = asyncio.run(main())
+    assert batches == [16]
+    assert sorted(e.seq for e in entries) == list(range(2, 18))
+    assert [e.record["n"] for e in entries] == list(range(16))  # each caller gets its own
+    assert [ledger.get(e.id) for e in entries] == entries
+    assert ledger.verify().ok and len(ledger) == 17
+
+
+def test_a_failed_async_commit_fails_every_caller(store: Store) -> None:
+    ledger = store.open()
+    write = ledger._group._write
+
+    def failing(batch: list[Pending]) -> list[Row]:
+        ledger._group._write = write  # only this batch fails
+        raise LedgerError("disk full (injected)")
+
+    ledger._group._write = failing
+
+    async def main() -> list[BaseException | LedgerEntry]:
+        return await asyncio.gather(*await _queued_async(ledger, 4), return_exceptions=True)
+
+    errors = asyncio.run(main())
+    assert all(isinstance(e, LedgerError) and "disk full" in str(e) for e in errors), errors
+    assert len(ledger) == 0
+    assert asyncio.run(ledger.aappend("run", {"n": "after"})).seq == 1
+    assert ledger.verify().ok
+
+
+def test_a_cancelled_async_append_is_still_written(store: Store) -> None:
+    ledger = store.open()
+
+    async def main() -> None:
+        task, = await _queued_async(ledger, 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    ledger.close()  # waits for the writer thread to finish what was queued
+    assert [e.record["n"] for e in store.open().entries()] == [0]
+
+
+def test_sync_and_async_appends_keep_one_chain(store: Store) -> None:
+    ledger = store.open()
+
+    def sync_writer(writer: int) -> None:
+        for index in range(25):
+            ledger.append("run", {"writer": writer, "n": index})
+
+    async def async_writer(writer: int) -> None:
+        for index in range(25):
+            await ledger.aappend("run", {"writer": writer, "n": index})
+
+    async def main() -> None:
+        await asyncio.gather(*(async_writer(w) for w in (2, 3)))
+
+    with ThreadPoolExecutor(2) as pool:
+        threads = [pool.submit(sync_writer, w) for w in (0, 1)]
+        asyncio.run(main())
+        for future in threads:
+            future.result()
+    _assert_one_chain(ledger, 4, 25)
+
+
+def test_async_append_after_close_is_refused(store: Store) -> None:
+    ledger = store.open()
+    asyncio.run(ledger.aappend("run", {"n": 1}))
+    ledger.close()
+    with pytest.raises(LedgerError, match="closed"):
+        asyncio.run(ledger.aappend("run", {"n": 2}))
+    assert len(store.open()) == 1
 
 
 def test_holds_round_trip(store: Store) -> None:

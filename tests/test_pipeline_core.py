@@ -304,6 +304,49 @@ def test_sync_and_async_give_the_same_results(policy: Path) -> None:
             right.verdict, right.output, right.reason, [f.status for f in right.floors])
 
 
+def test_arun_writes_through_the_ledgers_writer(policy: Path, tmp_path: Path) -> None:
+    """Concurrent ``arun`` calls hand their entries to the store's writer thread (aappend),
+    not one worker thread each; a held run still records its hold."""
+    ledger = SQLiteLedger(tmp_path / "l.sqlite3")
+    written: list[str] = []
+    real = ledger.aappend
+
+    async def spy(kind: str, record: Any) -> Any:
+        written.append(record["verdict"])
+        return await real(kind, record)
+
+    ledger.aappend = spy  # type: ignore[method-assign]
+    gov, _ = pipeline(policy, ["fine"] * 8 + ["LOUD ANSWER"], ledger=ledger)
+
+    async def main() -> list[Any]:
+        results = list(await asyncio.gather(*(gov.arun(f"q{i}") for i in range(8))))
+        return [*results, await gov.arun("shout")]
+
+    results = asyncio.run(main())
+    assert written == ["SEAL"] * 8
+    assert results[-1].verdict == "888_HOLD" and gov.holds.list()[0].id == results[-1].hold_id
+    assert {e.id for e in ledger.entries()} == {r.audit_id for r in results}
+    assert ledger.verify().ok and len(ledger) == 9
+
+
+def test_arun_with_a_store_that_has_no_async_append(policy: Path, tmp_path: Path) -> None:
+    class SyncOnly:
+        """A store with only the protocol's methods."""
+
+        def __init__(self, inner: SQLiteLedger) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "aappend":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    inner = SQLiteLedger(tmp_path / "l.sqlite3")
+    gov, _ = pipeline(policy, ["fine"], ledger=SyncOnly(inner))
+    result = asyncio.run(gov.arun("hi"))
+    assert result.verdict == "SEAL" and inner.get(result.audit_id).record["verdict"] == "SEAL"  # type: ignore[arg-type]
+
+
 def test_async_generate_callables_work_both_ways(policy: Path) -> None:
     async def generate(prompt: str) -> str:
         await asyncio.sleep(0)

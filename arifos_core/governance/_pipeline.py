@@ -23,7 +23,7 @@ from .._errors import BackendError
 from ..backends import Completion, LLMBackend, Message
 from ..backends._types import as_messages
 from ..contracts import Contract, Policy, load_contract, load_policy
-from ..ledger import Hold, Ledger, open_ledger
+from ..ledger import Hold, Ledger, LedgerEntry, open_ledger
 from ._checks import (
     apply_redactions,
     budget_result,
@@ -249,7 +249,11 @@ class GovernedPipeline:
             return step.floor.user_fn(step.text, _floor_context(step))
         if self.ledger is None:
             return None  # nothing to write: spare the hop to a worker thread
-        return await asyncio.to_thread(self._write, step)
+        aappend = getattr(self.ledger, "aappend", None)
+        if aappend is None or step.hold is not None:
+            return await asyncio.to_thread(self._write, step)
+        entry: LedgerEntry = await aappend("run", step.record)
+        return entry.id
 
     def _write(self, step: WriteLedger) -> str | None:
         if self.ledger is None:

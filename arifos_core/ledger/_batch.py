@@ -4,10 +4,16 @@ Each caller queues its entry and then takes the writer lock. Whoever holds the l
 entry queued so far in one transaction (one ``fsync``) and hands each caller its result, so a
 caller whose entry was written by another returns as soon as it gets the lock. Every entry is
 durable before its ``append`` returns; a lone writer pays exactly what it did before.
+
+Coroutines use ``aappend``: the entry joins the same queue and one writer thread per store
+commits whatever has queued, then wakes each event loop once per batch. No worker thread is held
+per call, so a batch is as large as the number of runs waiting, not the size of a thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -37,7 +43,7 @@ def dump_body(record: Mapping[str, Any]) -> str:
 class Pending:
     """An entry waiting to be written: everything but its place in the chain."""
 
-    __slots__ = ("body", "entry", "error", "id", "kind", "time")
+    __slots__ = ("body", "entry", "error", "id", "kind", "time", "waiter")
 
     def __init__(self, kind: str, record: Mapping[str, Any]) -> None:
         self.id = uuid.uuid4().hex
@@ -46,6 +52,7 @@ class Pending:
         self.body = dump_body({**record, "id": self.id, "kind": kind, "time": self.time})
         self.entry: LedgerEntry | None = None
         self.error: BaseException | None = None
+        self.waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
 
     def placed(self, seq: int, prev_hash: str, digest: str) -> Row:
         """The stored row once the chain gives this entry ``seq`` and ``prev_hash``."""
@@ -78,6 +85,9 @@ class GroupCommit:
         self._lock = lock
         self._queue: list[Pending] = []
         self._queue_lock = threading.Lock()
+        self._queued = threading.Condition(self._queue_lock)
+        self._writer: threading.Thread | None = None
+        self._closing = False
 
     def append(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
         """Queue one entry and return it once it is committed (raises what the write raised)."""
@@ -86,15 +96,53 @@ class GroupCommit:
             self._queue.append(mine)
         with self._lock:
             if mine.entry is None and mine.error is None:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._commit(batch)
-        if mine.error is not None:
-            if isinstance(mine.error, LedgerError):  # each caller gets its own traceback
-                raise LedgerError(str(mine.error)) from mine.error
-            raise mine.error
-        assert mine.entry is not None
-        return mine.entry
+                self._commit(self._take())
+        return _outcome(mine)
+
+    async def aappend(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
+        """:meth:`append` for a coroutine: the store's writer thread commits the entry with
+        everything queued meanwhile; the event loop is free until the entry is durable. A
+        cancelled caller's entry is still written."""
+        mine = Pending(kind, record)
+        loop = asyncio.get_running_loop()
+        mine.waiter = (loop, loop.create_future())
+        with self._queued:
+            if self._closing:
+                raise LedgerError("the ledger is closed; open it again to append")
+            self._queue.append(mine)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._drain, name="arifos-ledger-writer",
+                                                daemon=True)
+                self._writer.start()
+            self._queued.notify()
+        await mine.waiter[1]
+        return _outcome(mine)
+
+    def close(self) -> None:
+        """Write what is queued, then stop the writer thread (call before closing the store)."""
+        with self._queued:
+            self._closing = True
+            writer, self._writer = self._writer, None
+            self._queued.notify()
+        if writer is not None and writer is not threading.current_thread():
+            writer.join()
+
+    def _take(self) -> list[Pending]:
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        return batch
+
+    def _drain(self) -> None:
+        while True:
+            with self._queued:
+                while not self._queue and not self._closing:
+                    self._queued.wait()
+                if not self._queue:
+                    return
+            with self._lock:
+                batch = self._take()  # appenders in other threads may have taken it already
+                if batch:
+                    self._commit(batch)
 
     def _commit(self, batch: list[Pending]) -> None:
         try:
@@ -102,6 +150,29 @@ class GroupCommit:
         except BaseException as exc:
             for pending in batch:
                 pending.error = exc
-            return
-        for pending, row in zip(batch, rows, strict=True):
-            pending.entry = LedgerEntry(*row)
+        else:
+            for pending, row in zip(batch, rows, strict=True):
+                pending.entry = LedgerEntry(*row)
+        waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+        for pending in batch:
+            if pending.waiter is not None:
+                waiting.setdefault(pending.waiter[0], []).append(pending.waiter[1])
+        for loop, futures in waiting.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_wake, futures)
+
+
+def _wake(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():  # a cancelled caller's future is done already
+            future.set_result(None)
+
+
+def _outcome(pending: Pending) -> LedgerEntry:
+    """The committed entry, or what the write raised (each caller gets its own traceback)."""
+    if pending.error is not None:
+        if isinstance(pending.error, LedgerError):
+            raise LedgerError(str(pending.error)) from pending.error
+        raise pending.error
+    assert pending.entry is not None
+    return pending.entry

@@ -248,6 +248,11 @@ class PostgresLedger:
         LedgerError if it cannot be written. Appends from several threads share commits."""
         return self._group.append(kind, record)
 
+    async def aappend(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
+        """:meth:`append` for a coroutine: written by the ledger's writer thread, together with
+        the other entries waiting; returns once the entry is committed."""
+        return await self._group.aappend(kind, record)
+
     def _append_batch(self, batch: list[Pending]) -> list[Row]:
         with self._held_session("append to", chained=True) as conn:
             last = conn.execute(f"SELECT seq, hash FROM {self._s}.entries "
@@ -338,6 +343,7 @@ class PostgresLedger:
                          (hold.status, canonical(list(hold.decisions)), hold.id))
 
     def close(self) -> None:
+        self._group.close()
         with self._lock:
             self._closed = True
             self._conn.close()

@@ -109,6 +109,11 @@ class SQLiteLedger:
         LedgerError if it cannot be written. Appends from several threads share commits."""
         return self._group.append(kind, record)
 
+    async def aappend(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
+        """:meth:`append` for a coroutine: written by the ledger's writer thread, together with
+        the other entries waiting; returns once the entry is on disk."""
+        return await self._group.aappend(kind, record)
+
     def _append_batch(self, batch: list[Pending]) -> list[Row]:
         with self._transaction() as conn:
             last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
@@ -189,5 +194,6 @@ class SQLiteLedger:
                          (hold.status, canonical(list(hold.decisions)), hold.id))
 
     def close(self) -> None:
+        self._group.close()
         with self._lock:
             self._conn.close()

@@ -44,7 +44,11 @@ class Hold:
 
 
 class Ledger(Protocol):
-    """What the pipeline, the CLI and the audit need from a ledger store."""
+    """What the pipeline, the CLI and the audit need from a ledger store.
+
+    A store may also offer ``async aappend(kind, record)``; ``GovernedPipeline.arun`` then
+    writes through it instead of taking a worker thread per run.
+    """
 
     def append(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry: ...
 
