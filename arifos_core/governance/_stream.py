@@ -1,11 +1,13 @@
 """Streaming governance: text is released only after every output floor has scanned it.
 
-The governor keeps back at most a window (the longest span a detector needs, capped by the
-policy's ``streaming.holdback_chars``), so a secret or personal data split across chunks is seen
-whole before any of it leaves. It scans only when a window's worth of new text has arrived, over
-the new text plus one window of overlap: total work is linear in the output. When a floor with a
-withholding action trips, the pipeline sends STOP (closes the backend stream) and ends with the
-verdict.
+A text position is released only once everything up to a window past it has been scanned (the
+window is the longest span a detector needs, capped by the policy's ``streaming.holdback_chars``),
+so a secret or personal data split across chunks, or across two scans, is seen whole before any of
+it leaves. The governor scans each time a quarter window of new text has arrived, over the new text
+plus one window of overlap: total work is linear in the output (about five scans of each
+character), text is released in pieces of about a quarter window, and at most 1.25 windows (plus
+the chunk being read) are held back. When a floor with a withholding action trips, the pipeline
+sends STOP (closes the backend stream) and ends with the verdict.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ class StreamGovernor:
     found: dict[str, dict[tuple[str, int, int], EvidenceRecord]] = field(default_factory=dict)
     stop: FloorResult | None = None
     scan_ms: float = 0.0
+    #: Findings of redacting floors not yet wholly released: (start, end, type, redacted).
+    _open_spans: list[tuple[int, int, str, bool]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._redacting = frozenset(f.id for f in self.floors if f.spec.action == "redact")
+        self._step = max(1, self.window // 4)  # new text between two scans
 
     @property
     def end(self) -> int:
@@ -62,9 +70,10 @@ class StreamGovernor:
         if self.stop is not None:
             return ""
         self.buffer += text
-        if self.end - self.scanned >= self.window:
+        if self.buffer_start + len(self.buffer) - self.scanned >= self._step:
             self._scan()
-        return self._release(self.end - self.window)
+        # A span that starts before scanned - window ends before scanned: it has been seen whole.
+        return self._release(self.scanned - self.window)
 
     def finish(self) -> str:
         """The stream ended: scan what is left and release the rest."""
@@ -88,6 +97,9 @@ class StreamGovernor:
                     continue
                 seen[key] = EvidenceRecord(evidence.type, "output", start, end, evidence.score,
                                            evidence.mask, evidence.detail)
+                if floor.id in self._redacting:
+                    self._open_spans.append((start, end, evidence.type,
+                                             evidence.score >= floor.threshold))
             if self.stop is None and floor.spec.action in _STOPPING | {"repair"}:
                 result = self.result(floor)
                 if result.tripped:
@@ -98,35 +110,42 @@ class StreamGovernor:
     def _release(self, upto: int) -> str:
         if self.stop is not None:
             return ""
-        upto = min(upto, self.scanned)
-        for floor in self.floors:
-            if floor.spec.action != "redact":
-                continue
-            for record in self.found.get(floor.id, {}).values():
-                if record.start < upto < record.end:  # never release half a redacted span
-                    upto = record.start
+        if upto > self.scanned:
+            upto = self.scanned
         if upto <= self.released:
             return ""
+        spans = self._open_spans
+        if spans:
+            for start, end, _, _ in spans:
+                if start < upto < end:  # never release half a redacted span
+                    upto = start
+            if upto <= self.released:
+                return ""
         text = self._redacted(self.released, upto)
         self.released = upto
+        if spans:
+            self._open_spans = [s for s in spans if s[1] > upto]
         keep_from = max(self.buffer_start, min(self.released, self.scanned - self.window))
-        self.buffer = self.buffer[keep_from - self.buffer_start:]
-        self.buffer_start = keep_from
+        if keep_from - self.buffer_start >= self.window:  # trim in steps, not every chunk
+            self.buffer = self.buffer[keep_from - self.buffer_start:]
+            self.buffer_start = keep_from
         return text
 
     def _redacted(self, start: int, end: int) -> str:
-        spans = sorted((r.start, r.end, r.type) for f in self.floors if f.spec.action == "redact"
-                       for r in self.found.get(f.id, {}).values()
-                       if r.score >= f.threshold and start <= r.start < end)
+        offset = self.buffer_start
+        if not self._open_spans:
+            return self.buffer[start - offset:end - offset]
+        spans = sorted((s, e, kind) for s, e, kind, redacted in self._open_spans
+                       if redacted and start <= s < end)
         pieces = []
         cursor = start
         for span_start, span_end, kind in spans:
             if span_start < cursor:
                 continue
-            pieces.append(self.buffer[cursor - self.buffer_start:span_start - self.buffer_start])
+            pieces.append(self.buffer[cursor - offset:span_start - offset])
             pieces.append(f"[{kind.upper()}]")
             cursor = span_end
-        pieces.append(self.buffer[cursor - self.buffer_start:end - self.buffer_start])
+        pieces.append(self.buffer[cursor - offset:end - offset])
         return "".join(pieces)
 
     def result(self, floor: CompiledFloor) -> FloorResult:
