@@ -120,6 +120,37 @@ def test_a_secret_across_two_scans_is_never_released(at: int) -> None:
         assert len(released) <= at, (at, cuts, released[-16:])
 
 
+@pytest.mark.parametrize("size", [1, 3, 7, 40])
+def test_a_finding_cut_short_by_a_scan_is_redacted_whole(size: int) -> None:
+    """"bob@example.co" also looks like an address: a scan ending inside one must not leave
+    the rest ("m") to be released after the redaction."""
+    loose = re.compile(r"[a-z]+@[a-z]+\.[a-z]+")
+    for at in range(0, 70):
+        text = "x" * at + " bob@example.com and more text" * 4
+        governor = StreamGovernor((floor("output.pii", "redact",
+                                         RegexDetector(loose, "email")),), window=64)
+        released = feed(governor, text, list(range(size, len(text), size)))
+        assert released == loose.sub("[EMAIL]", text), (at, released)
+
+
+@dataclass
+class ContextDetector(RegexDetector):
+    """Scores a match 0.9 when "!" follows it within the text, else 0.3."""
+
+    def scan(self, text: str) -> list[Evidence]:
+        return [Evidence(self.kind, m.start(), m.end(), 0.9 if "!" in text[m.end():] else 0.3,
+                         "…") for m in self.pattern.finditer(text)]
+
+
+def test_a_finding_seen_again_with_more_context_keeps_the_higher_score() -> None:
+    detector = ContextDetector(re.compile(r"SECRET-\d{6}"), "token")
+    governor = StreamGovernor((floor("output.secrets", "void", detector),), window=64)
+    text = "a" * 18 + SECRET + " " * 10 + "!" + "b" * 100  # a scan ends between the two
+    released = feed(governor, text, list(range(4, len(text), 4)))
+    assert governor.stop is not None and governor.stop.score == 0.9
+    assert SECRET[:1] not in released.replace("a", "")
+
+
 def test_holdback_is_bounded_by_the_window() -> None:
     governor = StreamGovernor((pii_floor(),), window=64)
     released = 0

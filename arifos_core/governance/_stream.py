@@ -79,21 +79,27 @@ class StreamGovernor:
         """The stream ended: scan what is left and release the rest."""
         if self.stop is not None:
             return ""
-        if self.end > self.scanned or self.end == 0:
-            self._scan()
+        self._scan(final=True)  # also takes the findings the last scan left for the next
         return self._release(self.end)
 
-    def _scan(self) -> None:
+    def _scan(self, final: bool = False) -> None:
         started = time.perf_counter()
         region_start = max(self.buffer_start, self.scanned - self.window)
         region = self.buffer[region_start - self.buffer_start:]
+        # A finding that reaches the end of a region may be cut short ("bob@example.co"): the
+        # next region starts at most a window earlier and sees it whole, so it waits for that.
+        cut = len(region) if not final else len(region) + 1
         for floor in self.floors:
             assert floor.detector is not None
             seen = self.found.setdefault(floor.id, {})
             for evidence in floor.detector.scan(region):
+                if evidence.end >= cut:
+                    continue
                 start, end = evidence.start + region_start, evidence.end + region_start
                 key = (evidence.type, start, end)
-                if key in seen or floor.allowed(region[evidence.start:evidence.end]):
+                known = seen.get(key)  # seen again with more context: keep the higher score
+                if (known is not None and known.score >= evidence.score) \
+                        or floor.allowed(region[evidence.start:evidence.end]):
                     continue
                 seen[key] = EvidenceRecord(evidence.type, "output", start, end, evidence.score,
                                            evidence.mask, evidence.detail)
@@ -140,7 +146,8 @@ class StreamGovernor:
         pieces = []
         cursor = start
         for span_start, span_end, kind in spans:
-            if span_start < cursor:
+            if span_start < cursor:  # overlapping findings are redacted as their union
+                cursor = max(cursor, span_end)
                 continue
             pieces.append(self.buffer[cursor - offset:span_start - offset])
             pieces.append(f"[{kind.upper()}]")
