@@ -400,3 +400,58 @@ def test_overhead_is_small_without_a_ledger(policy: Path) -> None:
     for _ in range(50):
         gov.run("hello")
     assert (time.perf_counter() - started) / 50 < 0.05
+
+
+# -- detectors prepared in the background -------------------------------------------------------
+
+
+class _Preparing:
+    """A detector whose preparation (``ready``) takes time, or fails."""
+
+    window = 64
+
+    def __init__(self, delay: float = 0.0, error: Exception | None = None) -> None:
+        self.delay, self.error, self.prepared = delay, error, False
+
+    def ready(self) -> None:
+        time.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
+        self.prepared = True
+
+    def scan(self, text: str) -> list[Any]:
+        if not self.prepared:
+            raise RuntimeError("scanned before it was ready")
+        return []
+
+
+def _timed_floor(detector: _Preparing) -> Any:
+    from arifos_core.contracts import FloorSpec
+    from arifos_core.governance._runtime import CompiledFloor
+
+    spec = FloorSpec("output.prepared", "post", "void", "fail_closed", timeout_ms=50)
+    return CompiledFloor(spec, 0.5, detector)
+
+
+def test_waiting_for_a_detector_to_be_ready_is_not_its_scan_time() -> None:
+    result = _timed_floor(_Preparing(delay=0.2)).scan("hello", "output")
+    assert result.status == "passed" and result.duration_ms < 50
+
+
+def test_a_detector_that_cannot_be_prepared_fails_closed() -> None:
+    result = _timed_floor(_Preparing(error=RuntimeError("bad pattern"))).scan("hi", "output")
+    assert result.status == "errored" and result.action == "void"
+    assert "RuntimeError: bad pattern" in result.reason
+
+
+def test_rule_tables_compile_once_in_the_background() -> None:
+    import uuid
+
+    from arifos_core.governance.floors._text import compile_rules
+
+    lead = "zq" + uuid.uuid4().hex[:8]  # a table no other test compiled
+    rules = ((0.9, lead, r"\s+(?:thing|stuff)"), (0.5, ("ab", lead + "x"), r"\s+cd"))
+    pattern = compile_rules(rules)
+    assert compile_rules(rules) is pattern
+    found = [(m.group(), m.lastgroup) for m in pattern.finditer(f" {lead} stuff {lead}x cd ab")]
+    assert found == [(f" {lead} stuff", "r0_0"), (f" {lead}x cd", "r1_1")]

@@ -35,7 +35,9 @@ class Evidence:
 
 class Detector(Protocol):
     """A floor's detector: ``scan`` returns every finding in ``text``; ``window`` is the longest
-    span it must see whole (a read-only attribute is fine)."""
+    span it must see whole (a read-only attribute is fine). A detector still being prepared in
+    the background may also have ``ready()``, which blocks until it is; the pipeline calls it
+    before timing ``scan`` against the floor's time limit."""
 
     @property
     def window(self) -> int: ...

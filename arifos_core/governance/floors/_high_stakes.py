@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ...contracts import FloorSpec
 from ._base import Evidence, mask_text
+from ._text import RulePattern
 from ._text import compile_rules as _compile
 from ._text import fold as _fold
 from ._text import is_quoted as _is_quoted
@@ -618,8 +619,12 @@ class HighStakesDetector:
     """Scores medical, legal and financial directives a reader could act on to their harm."""
 
     window: int
-    _pattern: re.Pattern[str]
+    _pattern: RulePattern
     _rules: tuple[_Rule, ...]
+
+    def ready(self) -> None:
+        """Wait for the rule alternation (compiled in the background) to be ready."""
+        self._pattern.wait()
 
     def scan(self, text: str) -> list[Evidence]:
         """Every directive or claim in ``text``, scored after its context is taken into account."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ..._errors import GovernanceError
 from ...contracts import FloorSpec
 from ._base import Evidence, mask_text
+from ._text import RulePattern
 from ._text import compile_rules as _compile
 from ._text import fold as _fold
 from ._text import is_quoted as _is_quoted
@@ -165,8 +166,13 @@ class HumilityDetector:
     """Finds claims of certainty in the output; finds nothing when claims are allowed."""
 
     window: int
-    _pattern: re.Pattern[str] | None
+    _pattern: RulePattern | None
     _rules: tuple[_Rule, ...]
+
+    def ready(self) -> None:
+        """Wait for the rule alternation (compiled in the background) to be ready."""
+        if self._pattern is not None:
+            self._pattern.wait()
 
     def scan(self, text: str) -> list[Evidence]:
         """Every certainty claim in ``text`` scoring at least ``CLAIM_SCORE``."""

@@ -4,10 +4,12 @@ alternation over a rule table, sentence starts, and whether a position sits insi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["compile_rules", "fold", "is_quoted", "rule_text", "sentence_start"]
+__all__ = ["RulePattern", "compile_rules", "fold", "is_quoted", "rule_text", "sentence_start"]
 
 
 def fold(text: str) -> str:
@@ -27,8 +29,38 @@ def rule_text(low: str, blanks: str) -> str:
     return " " + low.replace("’", "'").replace("‘", "'")
 
 
-def compile_rules(rules: Sequence[tuple[Any, ...]]) -> re.Pattern[str]:
-    """One alternation over all rules, grouped by the first letter of the lead, then the lead."""
+class RulePattern:
+    """A rule alternation compiled in a background thread from the moment it is made, so
+    building a pipeline does not wait for it (the high-stakes table takes ~0.5 s to compile)
+    and the compilation overlaps the model call; the first search waits for it if needed."""
+
+    def __init__(self, source: str) -> None:
+        self._compiled: Future[re.Pattern[str]] = _compiler().submit(re.compile, source)
+
+    def wait(self) -> None:
+        """Block until compiled (raises what compiling raised)."""
+        self._compiled.result()
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``re.Pattern.finditer`` of the compiled alternation."""
+        return self._compiled.result().finditer(text)
+
+
+_executor: ThreadPoolExecutor | None = None
+_patterns: dict[str, RulePattern] = {}
+_patterns_lock = threading.Lock()
+
+
+def _compiler() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(1, thread_name_prefix="arifos-compile")
+    return _executor
+
+
+def compile_rules(rules: Sequence[tuple[Any, ...]]) -> RulePattern:
+    """One alternation over all rules, grouped by the first letter of the lead, then the lead;
+    made once per process."""
     tree: dict[str, dict[str, list[str]]] = {}
     for index, (*_, leads, rest) in enumerate(rules):
         for k, lead in enumerate((leads,) if isinstance(leads, str) else leads):
@@ -40,7 +72,11 @@ def compile_rules(rules: Sequence[tuple[Any, ...]]) -> re.Pattern[str]:
         re.escape(letter) + "(?:" + "|".join(f"{tail}(?:{'|'.join(alts)})"
                                              for tail, alts in by_tail.items()) + ")"
         for letter, by_tail in tree.items())
-    return re.compile(f" (?:{body})(?![\\w])")
+    source = f" (?:{body})(?![\\w])"
+    with _patterns_lock:
+        if source not in _patterns:
+            _patterns[source] = RulePattern(source)
+        return _patterns[source]
 
 
 def sentence_start(low: str, floor: int, start: int) -> int:
