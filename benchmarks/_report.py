@@ -126,6 +126,11 @@ def markdown(results: dict[str, Any]) -> str:
         if "import_ms" in entry:
             lines.append(f"| `import {module}` | {entry['import_ms']:,.0f} ms | | fresh "
                          f"interpreter, median of {imports.get('runs')} |")
+    for label, entry in (imports.get("cold_start") or {}).items():
+        lines.append(f"| cold start, {label.replace('_', ' ')} | {entry['total_ms']:,.0f} ms | "
+                     f"| import, build ({entry['build_ms']:,.0f} ms), first run "
+                     f"({entry['first_run_ms']:,.0f} ms); fresh interpreter, model's latency "
+                     "left out |")
     for store in ("sqlite", "postgres"):
         entry = _get(results, "ledger", store) or {}
         if "appends_per_s" in entry:
