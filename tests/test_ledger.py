@@ -334,16 +334,21 @@ def _queued_behind_the_lock(ledger: AnyLedger, count: int,
     return futures
 
 
-def _counted_batches(ledger: AnyLedger) -> list[int]:
-    """The size of each batch the ledger commits from now on."""
+def _counted_batches(ledger: AnyLedger, inline: bool = False) -> list[int]:
+    """The size of each batch the ledger commits from now on (``inline``: on the loop)."""
     batches: list[int] = []
-    write = ledger._group._write
+    group = ledger._group
+    write = group._try_write if inline else group._write
+    assert write is not None
 
-    def counted(batch: list[Pending]) -> list[Row]:
+    def counted(batch: list[Pending]) -> Any:
         batches.append(len(batch))
         return write(batch)
 
-    ledger._group._write = counted
+    if inline:
+        group._try_write = counted
+    else:
+        group._write = counted
     return batches
 
 
@@ -487,6 +492,50 @@ def test_sync_and_async_appends_keep_one_chain(store: Store) -> None:
         for future in threads:
             future.result()
     _assert_one_chain(ledger, 4, 25)
+
+
+def test_async_appends_commit_on_the_loop_when_sqlite_is_free(tmp_path: Path) -> None:
+    """What queued during one pass of the event loop goes in one commit on the loop's thread,
+    without starting the writer thread."""
+    ledger = SQLiteLedger(tmp_path / "l.sqlite3")
+    batches = _counted_batches(ledger, inline=True)
+
+    async def main() -> list[LedgerEntry]:
+        return list(await asyncio.gather(*(ledger.aappend("run", {"n": i}) for i in range(16))))
+
+    entries = asyncio.run(main())
+    assert batches == [16] and ledger._group._writer is None
+    assert [e.record["n"] for e in entries] == list(range(16)) and ledger.verify().ok
+    ledger.close()
+
+
+def test_async_appends_wait_off_the_loop_while_another_process_writes(tmp_path: Path) -> None:
+    """While another connection holds SQLite's write lock, the entry goes to the writer thread
+    (which waits for the lock) and the event loop keeps running."""
+    path = tmp_path / "l.sqlite3"
+    ledger = SQLiteLedger(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def main() -> LedgerEntry:
+        beat = asyncio.create_task(ticker())
+        asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+        entry = await ledger.aappend("run", {"n": 1})
+        beat.cancel()
+        return entry
+
+    entry = asyncio.run(main())
+    other.close()
+    assert ticks >= 10  # the loop was not blocked for the 0.3 s the lock was held
+    assert ledger._group._writer is not None and entry.seq == 1 and ledger.verify().ok
+    ledger.close()
 
 
 def test_async_append_after_close_is_refused(store: Store) -> None:

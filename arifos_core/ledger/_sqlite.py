@@ -48,6 +48,14 @@ CREATE TABLE IF NOT EXISTS holds (
 """
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class SQLiteLedger:
     """An append-only, hash-chained ledger in a SQLite file (or ``":memory:"``).
 
@@ -73,9 +81,10 @@ class SQLiteLedger:
         except (sqlite3.Error, OSError) as exc:
             raise LedgerError(f"cannot open the ledger at {self.path}: {exc}; set ARIFOS_HOME "
                               "or pass ledger=<path> to a writable place") from exc
+        self._busy_ms = int(timeout_s * 1000)
         self._lock = threading.Lock()
         self._hash = hasher(self.key)
-        self._group = GroupCommit(self._append_batch, self._lock)
+        self._group = GroupCommit(self._append_batch, self._lock, self._try_append_batch)
 
     def __repr__(self) -> str:
         return f"SQLiteLedger({self.path!r})"
@@ -85,14 +94,34 @@ class SQLiteLedger:
         with self._lock, self._transaction() as conn:
             yield conn
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """An IMMEDIATE transaction on the connection; the caller holds ``_lock``."""
+    def _begin(self, wait: bool = True) -> bool:
+        """BEGIN IMMEDIATE (the caller holds ``_lock``); without ``wait``, False at once when
+        another connection is writing, instead of waiting for it."""
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if wait:
+                conn.execute("BEGIN IMMEDIATE")
+                return True
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    return False
+                raise
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            return True
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot write the ledger at {self.path}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _transaction(self, begun: bool = False) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction on the connection (``begun`` already); the caller holds
+        ``_lock``."""
+        conn = self._conn
+        if not begun:
+            self._begin()
         try:
             yield conn
             conn.execute("COMMIT")
@@ -110,17 +139,27 @@ class SQLiteLedger:
         return self._group.append(kind, record)
 
     async def aappend(self, kind: str, record: Mapping[str, Any]) -> LedgerEntry:
-        """:meth:`append` for a coroutine: written by the ledger's writer thread, together with
-        the other entries waiting; returns once the entry is on disk."""
+        """:meth:`append` for a coroutine: the entries queued during one pass of the event loop
+        are written together, on the loop's thread when the file is free at once (a short local
+        transaction), else by the ledger's writer thread; returns once the entry is on disk."""
         return await self._group.aappend(kind, record)
 
     def _append_batch(self, batch: list[Pending]) -> list[Row]:
         with self._transaction() as conn:
-            last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
-                                ).fetchone()
-            seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-            rows = placed_rows(batch, seq, prev, self._hash)
-            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            return self._insert(conn, batch)
+
+    def _try_append_batch(self, batch: list[Pending]) -> list[Row] | None:
+        """:meth:`_append_batch`, or None at once if another connection is writing."""
+        if not self._begin(wait=False):
+            return None
+        with self._transaction(begun=True) as conn:
+            return self._insert(conn, batch)
+
+    def _insert(self, conn: sqlite3.Connection, batch: list[Pending]) -> list[Row]:
+        last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+        rows = placed_rows(batch, seq, prev, self._hash)
+        conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         return rows
 
     def _rows(self, sql: str, *args: Any) -> list[LedgerEntry]:
