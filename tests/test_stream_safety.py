@@ -1,0 +1,85 @@
+"""Streaming with the shipped detectors: whatever a scan of the whole answer flags (a secret, or
+personal data the policy redacts) never leaves a governed stream, however the answer is chunked.
+
+Every secrets and personal-data corpus positive is streamed in chunks of several sizes, placed
+so that its first flagged span straddles the end of the first scan (the hardest place: the scan
+saw only its start), and followed by enough prose that text is released before the next scan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arifos_core.backends import MockBackend
+from arifos_core.governance import GovernedPipeline
+from tests.corpus import read_rows
+
+DATA = Path(__file__).parent / "data"
+PROSE = ("The ledger stores the hashes of each prompt and output together with the floors "
+         "that ran. Operators can replay the chain to check that no entry was edited. ") * 12
+CHUNKS = (1, 7, 64, 300)
+ROWS = [row["text"] for kind in ("secrets", "pii")
+        for row in read_rows(DATA / kind / "positive.jsonl")]
+PIPELINE = GovernedPipeline(llm_generate=lambda prompt: "", ledger=False)
+WINDOW = PIPELINE.compiled.window
+
+
+Span = tuple[int, int, str]
+
+
+def strong_spans(text: str) -> dict[str, list[Span]]:
+    """Where the output secrets and PII floors flag the whole text, by floor."""
+    spans: dict[str, list[Span]] = {}
+    for floor_id in ("output.secrets", "output.pii"):
+        floor = PIPELINE.compiled.floor(floor_id)
+        assert floor is not None and floor.detector is not None
+        spans[floor_id] = [(e.start, e.end, e.type) for e in floor.detector.scan(text)
+                           if e.score >= floor.threshold and not floor.allowed(text[e.start:e.end])]
+    return spans
+
+
+def redacted(text: str, spans: list[Span]) -> str:
+    """``text`` with each span (overlapping ones as their union) replaced by ``[TYPE]``."""
+    pieces, cursor = [], 0
+    for start, end, kind in sorted(spans):
+        if start < cursor:
+            cursor = max(cursor, end)
+            continue
+        pieces += [text[cursor:start], f"[{kind.upper()}]"]
+        cursor = end
+    return "".join([*pieces, text[cursor:]])
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_flagged_spans_never_leave_a_stream(chunk: int) -> None:
+    first_scan = -(-WINDOW // chunk) * chunk  # the stream's length when it is first scanned
+    note = PIPELINE.policy.messages.uncertainty_note
+    checked = 0
+    for sample in ROWS:
+        found = strong_spans(sample)
+        flagged = sorted(found["output.secrets"] + found["output.pii"])
+        if not flagged:
+            continue
+        start, end, _ = flagged[0]
+        lead = max(0, first_scan - (start + end) // 2)
+        text = PROSE[:lead] + sample + " " + PROSE[:WINDOW + 200]  # releases before the end
+        spans = strong_spans(text)
+        pipeline = GovernedPipeline(backend=MockBackend([text], chunk_size=chunk), ledger=False)
+        pieces = list(pipeline.stream("Show me the config."))
+        released = "".join(p.text for p in pieces).removesuffix(f"\n\n{note}")
+        result = pieces[-1].result
+        assert result is not None
+        secrets, pii = spans["output.secrets"], spans["output.pii"]
+        if secrets:  # stopped before the first secret: what came out is the redacted text so far
+            cut = min(s for s, _, _ in secrets)
+            expected = redacted(text[:cut], [p for p in pii if p[1] <= cut])
+            assert result.verdict == "VOID", (sample, chunk, result.reason)
+        else:
+            expected = redacted(text, pii)
+        assert expected.startswith(released), (sample, chunk, released[-80:])
+        if result.verdict not in ("VOID", "888_HOLD"):
+            assert released == expected, (sample, chunk)
+        checked += 1
+    assert checked >= 250  # nearly every corpus positive is flagged alone
