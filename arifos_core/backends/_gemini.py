@@ -428,7 +428,10 @@ class GeminiBackend(ProviderBackend):
         common: dict[str, Any] = {"provider": self.provider}
         if isinstance(exc, errors.APIError):
             return self._api_error(exc)
-        if isinstance(exc, errors.ContinuationInterruptedError):
+        # google-genai 3.x wraps a failure mid-stream; 2.x (the last for Python 3.10) has no such
+        # class and raises the cause itself
+        interrupted = getattr(errors, "ContinuationInterruptedError", None)
+        if interrupted is not None and isinstance(exc, interrupted):
             cause = exc.__cause__
             mapped = self._map_error(cause) if isinstance(cause, Exception) else None
             return mapped or BackendUnavailableError(f"the Gemini stream was interrupted: {exc}",

@@ -305,7 +305,9 @@ class GovernedPipeline:
         try:
             value = yield CallFloor(floor, text, where, run.context)
         except Exception as exc:
-            kind = "timed out" if isinstance(exc, TimeoutError) else f"raised {type(exc).__name__}"
+            # asyncio.TimeoutError is the built-in TimeoutError only from Python 3.11
+            timed_out = isinstance(exc, (TimeoutError, asyncio.TimeoutError))
+            kind = "timed out" if timed_out else f"raised {type(exc).__name__}"
             return floor.error(f"{kind}: {exc}", (time.perf_counter() - started) * 1000)
         return floor.user_result(value, text, where, started)
 
