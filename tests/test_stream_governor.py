@@ -151,6 +151,32 @@ def test_a_finding_seen_again_with_more_context_keeps_the_higher_score() -> None
     assert SECRET[:1] not in released.replace("a", "")
 
 
+@dataclass
+class OverlapDetector:
+    """A strong finding "SECRETword" overlapped by a weak one "wordMORE" (not redacted)."""
+
+    window: int = 64
+
+    def scan(self, text: str) -> list[Evidence]:
+        found = []
+        if (at := text.find("SECRETword")) >= 0:
+            found.append(Evidence("email", at, at + 10, 0.95, "…"))
+        if (at := text.find("wordMORE")) >= 0:
+            found.append(Evidence("phone", at, at + 8, 0.2, "…"))
+        return found
+
+
+@pytest.mark.parametrize("size", [1, 3, 10])
+def test_a_weak_finding_overlapping_a_redacted_one_releases_none_of_it(size: int) -> None:
+    """Holding the release back to the weak finding's start can land inside the strong one:
+    that one must then hold it further back (one pass in arrival order did not)."""
+    for at in range(20, 90):
+        text = "x" * at + "SECRETwordMORE" + "y" * 200
+        governor = StreamGovernor((floor("output.pii", "redact", OverlapDetector()),), window=64)
+        released = feed(governor, text, list(range(size, len(text), size)))
+        assert released == "x" * at + "[EMAIL]MORE" + "y" * 200, (at, size)
+
+
 def test_holdback_is_bounded_by_the_window() -> None:
     governor = StreamGovernor((pii_floor(),), window=64)
     released = 0

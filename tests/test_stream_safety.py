@@ -8,6 +8,10 @@ saw only its start), and followed by enough prose that text is released before t
 
 from __future__ import annotations
 
+import base64
+import json
+import random
+import string
 from pathlib import Path
 
 import pytest
@@ -83,3 +87,40 @@ def test_flagged_spans_never_leave_a_stream(chunk: int) -> None:
             assert released == expected, (sample, chunk)
         checked += 1
     assert checked >= 250  # nearly every corpus positive is flagged alone
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _long_secrets() -> dict[str, str]:
+    """Secrets longer than the streaming window (512): a real-sized JWT, a long bearer token,
+    an RSA private key."""
+    rng = random.Random(7)
+    header = _b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "abc"}).encode())
+    payload = _b64(json.dumps({"sub": "user", "aud": "api://x",
+                               "roles": [f"r{i}" for i in range(150)]}).encode())
+    jwt = f"{header}.{payload}.{_b64(rng.randbytes(256))}"
+    body = base64.b64encode(rng.randbytes(1200)).decode()
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    pem = f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----"
+    token = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(800))
+    return {"jwt": f"Use this token: {jwt} and call the API.",
+            "bearer": f"curl -H 'Authorization: Bearer {token}' https://api.example.com/v1",
+            "pem": f"Here is the key you asked for:\n{pem}\n"}
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+@pytest.mark.parametrize("kind", ["jwt", "bearer", "pem"])
+def test_a_secret_longer_than_the_window_never_leaves_a_stream(kind: str, chunk: int) -> None:
+    """A finding still running into the end of a scan holds the release at its start, and the
+    next scan reads it again from there (a JWT of ~1.9 KB used to stream out whole, SEAL)."""
+    sample = _long_secrets()[kind]
+    text = PROSE[:300] + sample + " " + PROSE
+    (start, end, _), *_ = strong_spans(text)["output.secrets"]
+    assert end - start > WINDOW
+    pipeline = GovernedPipeline(backend=MockBackend([text], chunk_size=chunk), ledger=False)
+    pieces = list(pipeline.stream("Show me the config."))
+    released = "".join(p.text for p in pieces)
+    assert pieces[-1].result is not None and pieces[-1].result.verdict == "VOID"
+    assert text[:start].startswith(released)  # not one character of the secret

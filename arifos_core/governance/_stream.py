@@ -56,10 +56,15 @@ class StreamGovernor:
     scan_ms: float = 0.0
     #: Findings of redacting floors not yet wholly released: (start, end, type, redacted).
     _open_spans: list[tuple[int, int, str, bool]] = field(default_factory=list)
+    #: Where the earliest finding that ran into the end of the last scan starts (it may go on,
+    #: like a long token still arriving): nothing from there is released, the next scan starts
+    #: there to see it whole.
+    _cut_from: int | None = None
 
     def __post_init__(self) -> None:
         self._redacting = frozenset(f.id for f in self.floors if f.spec.action == "redact")
         self._step = max(1, self.window // 4)  # new text between two scans
+        self._max_region = max(16 * self.window, 16384)  # bounds rescanning of a long finding
 
     @property
     def end(self) -> int:
@@ -84,18 +89,19 @@ class StreamGovernor:
 
     def _scan(self, final: bool = False) -> None:
         started = time.perf_counter()
-        region_start = max(self.buffer_start, self.scanned - self.window)
+        region_start = self.scanned - self.window
+        if self._cut_from is not None:
+            region_start = min(region_start, self._cut_from)
+        region_start = max(self.buffer_start, region_start, self.end - self._max_region)
         region = self.buffer[region_start - self.buffer_start:]
-        # A finding that reaches the end of a region may be cut short ("bob@example.co"): the
-        # next region starts at most a window earlier and sees it whole, so it waits for that.
-        cut = len(region) if not final else len(region) + 1
+        cut_from = None
         for floor in self.floors:
             assert floor.detector is not None
             seen = self.found.setdefault(floor.id, {})
             for evidence in floor.detector.scan(region):
-                if evidence.end >= cut:
-                    continue
                 start, end = evidence.start + region_start, evidence.end + region_start
+                if not final and evidence.end >= len(region):  # may be cut short: hold it
+                    cut_from = start if cut_from is None else min(cut_from, start)
                 key = (evidence.type, start, end)
                 known = seen.get(key)  # seen again with more context: keep the higher score
                 if (known is not None and known.score >= evidence.score) \
@@ -110,6 +116,7 @@ class StreamGovernor:
                 result = self.result(floor)
                 if result.tripped:
                     self.stop = result
+        self._cut_from = cut_from
         self.scanned = self.end
         self.scan_ms += (time.perf_counter() - started) * 1000
 
@@ -118,12 +125,16 @@ class StreamGovernor:
             return ""
         if upto > self.scanned:
             upto = self.scanned
+        if self._cut_from is not None and upto > self._cut_from:
+            upto = self._cut_from
         if upto <= self.released:
             return ""
         spans = self._open_spans
         if spans:
-            for start, end, _, _ in spans:
-                if start < upto < end:  # never release half a redacted span
+            # never release part of a finding; latest first, so moving back past one finding
+            # is checked against every earlier one
+            for start, end, _, _ in sorted(spans, reverse=True):
+                if start < upto < end:
                     upto = start
             if upto <= self.released:
                 return ""
@@ -131,7 +142,8 @@ class StreamGovernor:
         self.released = upto
         if spans:
             self._open_spans = [s for s in spans if s[1] > upto]
-        keep_from = max(self.buffer_start, min(self.released, self.scanned - self.window))
+        keep_from = max(self.buffer_start, min(self.released, self.scanned - self.window,
+                                               self._cut_from or self.released))
         if keep_from - self.buffer_start >= self.window:  # trim in steps, not every chunk
             self.buffer = self.buffer[keep_from - self.buffer_start:]
             self.buffer_start = keep_from
