@@ -455,3 +455,39 @@ def test_rule_tables_compile_once_in_the_background() -> None:
     assert compile_rules(rules) is pattern
     found = [(m.group(), m.lastgroup) for m in pattern.finditer(f" {lead} stuff {lead}x cd ab")]
     assert found == [(f" {lead} stuff", "r0_0"), (f" {lead}x cd", "r1_1")]
+
+
+def _fork_child(pattern: Any, lead: str, done: Any) -> None:
+    """In a forked child: use a pattern the parent was compiling, then compile a new table."""
+    from arifos_core.governance.floors._text import compile_rules
+
+    first = [m.group() for m in pattern.finditer(f" {lead}0 thing")]
+    fresh = compile_rules(((0.9, lead + "new", r"\s+thing"),))
+    second = [m.group() for m in fresh.finditer(f" {lead}new thing")]
+    done.put((first, second))
+
+
+def test_rule_tables_work_in_a_child_forked_while_they_compile() -> None:
+    """The compiling thread does not survive a fork (gunicorn --preload, multiprocessing):
+    the child compiles for itself instead of waiting forever."""
+    import multiprocessing
+    import uuid
+
+    from arifos_core.governance.floors._text import compile_rules
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    lead = "zq" + uuid.uuid4().hex[:8]
+    # big enough to be still compiling when the fork happens
+    rules = tuple((0.9, f"{lead}{i}", rf"\s+(?:thing|stuff|item{i})") for i in range(3000))
+    pattern = compile_rules(rules)
+    context = multiprocessing.get_context("fork")
+    done = context.Queue()
+    child = context.Process(target=_fork_child, args=(pattern, lead, done))
+    child.start()
+    child.join(60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0
+    assert done.get(timeout=5) == ([f" {lead}0 thing"], [f" {lead}new thing"])

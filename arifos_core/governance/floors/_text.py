@@ -3,6 +3,7 @@ alternation over a rule table, sentence starts, and whether a position sits insi
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -35,15 +36,25 @@ class RulePattern:
     and the compilation overlaps the model call; the first search waits for it if needed."""
 
     def __init__(self, source: str) -> None:
+        self._source = source
+        self._pid = os.getpid()
         self._compiled: Future[re.Pattern[str]] = _compiler().submit(re.compile, source)
+
+    def _pattern(self) -> re.Pattern[str]:
+        if self._pid != os.getpid() and not self._compiled.done():
+            # forked while it compiled: the compiling thread did not come along, compile here
+            self._compiled = Future()
+            self._compiled.set_result(re.compile(self._source))
+            self._pid = os.getpid()
+        return self._compiled.result()
 
     def wait(self) -> None:
         """Block until compiled (raises what compiling raised)."""
-        self._compiled.result()
+        self._pattern()
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``re.Pattern.finditer`` of the compiled alternation."""
-        return self._compiled.result().finditer(text)
+        return self._pattern().finditer(text)
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -56,6 +67,17 @@ def _compiler() -> ThreadPoolExecutor:
     if _executor is None:
         _executor = ThreadPoolExecutor(1, thread_name_prefix="arifos-compile")
     return _executor
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: start a new compiler when needed."""
+    global _executor, _patterns_lock
+    _executor = None
+    _patterns_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def compile_rules(rules: Sequence[tuple[Any, ...]]) -> RulePattern:
