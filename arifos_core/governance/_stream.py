@@ -6,8 +6,9 @@ so a secret or personal data split across chunks, or across two scans, is seen w
 it leaves. The governor scans each time a quarter window of new text has arrived, over the new text
 plus one window of overlap: total work is linear in the output (about five scans of each
 character), text is released in pieces of about a quarter window, and at most 1.25 windows (plus
-the chunk being read) are held back. When a floor with a withholding action trips, the pipeline
-sends STOP (closes the backend stream) and ends with the verdict.
+the chunk being read) are held back, except while a finding that ran into the end of a scan (a
+long token still arriving) holds the release at its start. When a floor with a withholding
+action trips, the pipeline sends STOP (closes the backend stream) and ends with the verdict.
 """
 
 from __future__ import annotations
