@@ -89,6 +89,10 @@ class StreamGovernor:
         return self._release(self.end)
 
     def _scan(self, final: bool = False) -> None:
+        for floor in self.floors:  # a detector still compiling: waiting is not scan time
+            ready = getattr(floor.detector, "ready", None)
+            if ready is not None:
+                ready()
         started = time.perf_counter()
         region_start = self.scanned - self.window
         if self._cut_from is not None:

@@ -74,8 +74,10 @@ class SQLiteLedger:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None,
                                          check_same_thread=False)
-            if self.path != ":memory:":
-                self._conn.execute("PRAGMA journal_mode=WAL")
+            wal = self.path == ":memory:"
+            if not wal:
+                mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                wal = str(mode).lower() == "wal"  # a file system without WAL keeps another
             self._conn.execute(f"PRAGMA synchronous={synchronous}")
             self._conn.executescript(_SCHEMA)
         except (sqlite3.Error, OSError) as exc:
@@ -84,7 +86,10 @@ class SQLiteLedger:
         self._busy_ms = int(timeout_s * 1000)
         self._lock = threading.Lock()
         self._hash = hasher(self.key)
-        self._group = GroupCommit(self._append_batch, self._lock, self._try_append_batch)
+        # Inline commits on an event loop only in WAL mode, where a commit never waits for
+        # readers; otherwise coroutine appends always go through the writer thread.
+        self._group = GroupCommit(self._append_batch, self._lock,
+                                  self._try_append_batch if wal else None)
 
     def __repr__(self) -> str:
         return f"SQLiteLedger({self.path!r})"
