@@ -177,6 +177,35 @@ def test_a_weak_finding_overlapping_a_redacted_one_releases_none_of_it(size: int
         assert released == "x" * at + "[EMAIL]MORE" + "y" * 200, (at, size)
 
 
+@dataclass
+class CrashingDetector:
+    """Raises once it sees "BOOM"."""
+
+    window: int = 64
+
+    def scan(self, text: str) -> list[Evidence]:
+        if "BOOM" in text:
+            raise ValueError("detector bug")
+        return []
+
+
+@pytest.mark.parametrize("on_error", ["fail_closed", "fail_open"])
+def test_a_detector_that_raises_mid_stream_fails_closed_unless_told_otherwise(
+        on_error: str) -> None:
+    spec = FloorSpec("output.pii", "post", "redact", on_error, 250)  # type: ignore[arg-type]
+    crashing = CompiledFloor(spec, 0.5, CrashingDetector())
+    governor = StreamGovernor((crashing,), window=64)
+    text = "a" * 100 + "BOOM" + "b" * 300
+    released = feed(governor, text, list(range(7, len(text), 7)))
+    result = governor.result(crashing)
+    assert result.status == "errored" and "ValueError: detector bug" in result.reason
+    if on_error == "fail_closed":
+        assert governor.stop is result and result.action == "void"
+        assert "BOOM" not in released and text.startswith(released)
+    else:
+        assert governor.stop is None and result.fail_open and released == text
+
+
 def test_holdback_is_bounded_by_the_window() -> None:
     governor = StreamGovernor((pii_floor(),), window=64)
     released = 0

@@ -53,6 +53,7 @@ class StreamGovernor:
     scanned: int = 0
     released: int = 0
     found: dict[str, dict[tuple[str, int, int], EvidenceRecord]] = field(default_factory=dict)
+    errors: dict[str, FloorResult] = field(default_factory=dict)  # floors whose detector raised
     stop: FloorResult | None = None
     scan_ms: float = 0.0
     #: Findings of redacting floors not yet wholly released: (start, end, type, redacted).
@@ -103,7 +104,15 @@ class StreamGovernor:
         for floor in self.floors:
             assert floor.detector is not None
             seen = self.found.setdefault(floor.id, {})
-            for evidence in floor.detector.scan(region):
+            try:
+                findings = floor.detector.scan(region)
+            except Exception as exc:  # a crashing floor must not pass: fail closed
+                failed = floor.error(f"raised {type(exc).__name__}: {exc}")
+                self.errors.setdefault(floor.id, failed)
+                if self.stop is None and not failed.fail_open:
+                    self.stop = failed
+                continue
+            for evidence in findings:
                 start, end = evidence.start + region_start, evidence.end + region_start
                 if not final and evidence.end >= len(region):  # may be cut short: hold it
                     cut_from = start if cut_from is None else min(cut_from, start)
@@ -183,6 +192,8 @@ class StreamGovernor:
 
 
 def _judged(floor: CompiledFloor, governor: StreamGovernor) -> FloorResult:
+    if floor.id in governor.errors:
+        return governor.errors[floor.id]
     records = tuple(governor.found.get(floor.id, {}).values())
     strong = [r for r in records if r.score >= floor.threshold]
     tripped = len(strong) >= int(floor.spec.thresholds.get("min_count", 1))
