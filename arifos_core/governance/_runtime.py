@@ -130,15 +130,20 @@ class CompiledFloor:
                            action="fail_open" if fail_open else "void", reason=reason,
                            duration_ms=duration_ms, fail_open=fail_open)
 
+    def ready(self) -> None:
+        """Wait for a detector still being prepared in the background (raises what preparing
+        it raised)."""
+        ready = getattr(self.detector, "ready", None)
+        if ready is not None:
+            ready()
+
     def scan(self, text: str, where: str) -> FloorResult:
         """Run this floor's detector over ``text``; errors become an errored result."""
         assert self.detector is not None
         started = time.perf_counter()
         try:
-            ready = getattr(self.detector, "ready", None)
-            if ready is not None:  # still compiling in the background: not the scan's time
-                ready()
-                started = time.perf_counter()
+            self.ready()  # still compiling in the background: not the scan's time
+            started = time.perf_counter()
             found = self.detector.scan(text)
         except Exception as exc:  # a crashing floor must not pass: fail closed
             return self.error(f"raised {type(exc).__name__}: {exc}",

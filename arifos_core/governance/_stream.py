@@ -90,10 +90,6 @@ class StreamGovernor:
         return self._release(self.end)
 
     def _scan(self, final: bool = False) -> None:
-        for floor in self.floors:  # a detector still compiling: waiting is not scan time
-            ready = getattr(floor.detector, "ready", None)
-            if ready is not None:
-                ready()
         started = time.perf_counter()
         region_start = self.scanned - self.window
         if self._cut_from is not None:
@@ -105,6 +101,7 @@ class StreamGovernor:
             assert floor.detector is not None
             seen = self.found.setdefault(floor.id, {})
             try:
+                floor.ready()  # the first scan may wait for a detector still compiling
                 findings = floor.detector.scan(region)
             except Exception as exc:  # a crashing floor must not pass: fail closed
                 failed = floor.error(f"raised {type(exc).__name__}: {exc}")
@@ -156,8 +153,8 @@ class StreamGovernor:
         self.released = upto
         if spans:
             self._open_spans = [s for s in spans if s[1] > upto]
-        keep_from = max(self.buffer_start, min(self.released, self.scanned - self.window,
-                                               self._cut_from or self.released))
+        # the next scan starts at scanned - window, or at a held finding, never after released
+        keep_from = max(self.buffer_start, min(self.released, self.scanned - self.window))
         if keep_from - self.buffer_start >= self.window:  # trim in steps, not every chunk
             self.buffer = self.buffer[keep_from - self.buffer_start:]
             self.buffer_start = keep_from
